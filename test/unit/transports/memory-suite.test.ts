@@ -1,0 +1,4 @@
+import { transportSuite } from '../../suites/transport.suite.js';
+import { memoryFixture, memorySuiteOptions } from './memory-fixture.js';
+
+transportSuite('memory', memoryFixture, memorySuiteOptions);
