@@ -66,9 +66,11 @@ export type ErrorCode =
   | 'invalid_message'
   | 'handshake_failed'
   | 'connection_failed'
+  | 'listen_failed'
   | 'peer_banned'
   | 'tracker_error'
-  | 'hash_failed';
+  | 'hash_failed'
+  | 'hash_queue_full';
 
 /** Options for {@link TorrentError}. */
 export interface TorrentErrorOptions {
