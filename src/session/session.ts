@@ -1,0 +1,352 @@
+/**
+ * Session: the entry point (libtorrent's session / session_handle). Holds the torrents, settings,
+ * alert queue, IP filter, checking slots and the hash pool.
+ *
+ * Runtime-neutral: storage comes from the `storage` option (the runtime entries, entry/node.ts and
+ * entry/browser.ts, default it to fs / IndexedDB) or from AddTorrentParams.storage. Transports, the
+ * listener, trackers, DHT and peers land with the swarm issue: until then `listenInterfaces` is only a
+ * setting and no listen_* alert is posted.
+ *
+ * Invariants: after close() resolves, no torrent work is running, every storage is closed, the hash
+ * pool the session created is closed, and no timer of the session remains.
+ */
+import { TorrentError } from '../errors.js';
+import type { StorageAdapter } from '../interfaces/storage.js';
+import type { Logger } from '../interfaces/logger.js';
+import { silentLogger } from '../interfaces/logger.js';
+import { infoHashId, toHex } from '../metainfo/info-hash.js';
+import type { InfoHashes } from '../metainfo/info-hash.js';
+import type { TorrentInfo } from '../metainfo/torrent-info.js';
+import { createHashPool } from '#platform/hash-pool';
+import type { HashPool } from '#platform/hash-pool';
+import { Torrent } from '../torrent/torrent.js';
+import type { TorrentHost } from '../torrent/torrent.js';
+import { AlertQueue } from './alert-queue.js';
+import { ALERT_CATEGORY, createAlert } from './alerts.js';
+import type { Alert, AlertFields, AlertType } from './alerts.js';
+import { checkPeerAddress, defaultTorrentFlags, parseMagnetUri, trackerTiers } from './add-torrent-params.js';
+import type { AddTorrentParams } from './add-torrent-params.js';
+import { IPFilter } from './ip-filter.js';
+import { defaultSettings, validateSettings } from './settings.js';
+import type { SettingsPack } from './settings.js';
+import { Slots } from './slots.js';
+import { TorrentHandle } from './torrent-handle.js';
+import type { HandleResolver } from './torrent-handle.js';
+import { toAlertError } from '../torrent/torrent.js';
+
+/** Where torrents' data goes: one adapter for all, or a factory called once per save path. */
+export type StorageOption = StorageAdapter | ((savePath: string) => StorageAdapter);
+
+/** Options of {@link Session}. */
+export interface SessionOptions {
+  /** Settings to apply over the defaults. */
+  settings?: Partial<SettingsPack>;
+  /** Default storage (the runtime entries set fs in Node, IndexedDB in browsers). */
+  storage?: StorageOption;
+  /** Hash pool to use (not closed by the session); default: one created on first need and closed by close(). */
+  hashPool?: HashPool;
+  logger?: Logger;
+}
+
+/** Options of {@link Session.removeTorrent}. */
+export interface RemoveOptions {
+  /** Also delete the torrent's data (libtorrent's delete_files). */
+  deleteFiles?: boolean;
+}
+
+interface Entry {
+  readonly torrent: Torrent;
+  readonly infoHashes: InfoHashes;
+  readonly ti: TorrentInfo | undefined;
+}
+
+/** A BitTorrent session. */
+export class Session {
+  #settings: SettingsPack;
+  readonly #queue: AlertQueue;
+  readonly #entries = new Map<string, Entry>();
+  /** 'v1:<hex>' / 'v2:<hex>' → id, for duplicate detection across hybrid / single-version adds. */
+  readonly #byHash = new Map<string, string>();
+  readonly #dirty = new Set<string>();
+  readonly #slots: Slots;
+  readonly #storage: StorageOption | undefined;
+  readonly #adapters = new Map<string, StorageAdapter>();
+  readonly #logger: Logger;
+  #pool: HashPool | undefined;
+  readonly #ownPool: boolean;
+  #ipFilter = new IPFilter();
+  #serial = 0;
+  #paused = false;
+  #closing: Promise<void> | undefined;
+  readonly #host: TorrentHost;
+  readonly #resolver: HandleResolver;
+
+  constructor(opts: SessionOptions = {}) {
+    this.#settings = { ...defaultSettings, ...validateSettings(opts.settings ?? {}) };
+    this.#queue = new AlertQueue({ mask: this.#settings.alertMask, limit: this.#settings.alertQueueSize });
+    this.#slots = new Slots(this.#settings.activeChecking);
+    this.#storage = opts.storage;
+    this.#pool = opts.hashPool;
+    this.#ownPool = opts.hashPool === undefined;
+    this.#logger = opts.logger ?? silentLogger;
+    this.#host = {
+      post: (type, fields) => this.#post(type, fields),
+      hasher: () => this.#hashPool(),
+      checkConcurrency: (pieceLength) => {
+        const budget = this.#settings.checkingMemUsage * 16384;
+        return Math.max(1, Math.min(Math.floor(budget / pieceLength), this.#hashPool().size * 2 + 2));
+      },
+      acquireCheckSlot: (signal) => this.#slots.acquire(signal),
+      sessionPaused: () => this.#paused,
+      changed: (id) => this.#dirty.add(id),
+    };
+    this.#resolver = {
+      resolve: (id, serial) => {
+        const e = this.#entries.get(id);
+        return e && e.torrent.serial === serial ? e.torrent : undefined;
+      },
+      infoHashesOf: (t) => this.#entries.get(t.id)!.infoHashes,
+      torrentInfoOf: (t) => this.#entries.get(t.id)?.ti,
+    };
+  }
+
+  #post<K extends AlertType>(type: K, fields: AlertFields<K>): void {
+    if (!this.#queue.shouldPost(type, ALERT_CATEGORY[type])) return;
+    this.#queue.post(createAlert(type, fields));
+  }
+
+  #hashPool(): HashPool {
+    this.#pool ??= createHashPool({ threads: this.#settings.hashingThreads });
+    return this.#pool;
+  }
+
+  #live(): void {
+    if (this.#closing) throw new TorrentError('session_closed', 'the session is closed');
+  }
+
+  #adapterFor(params: AddTorrentParams, savePath: string): StorageAdapter {
+    if (params.storage) return params.storage;
+    const opt = this.#storage;
+    if (opt === undefined) {
+      throw new TorrentError('invalid_argument', 'no storage: pass AddTorrentParams.storage, or create the session with a storage option (the runtime entries do)');
+    }
+    if (typeof opt !== 'function') return opt;
+    let a = this.#adapters.get(savePath);
+    if (!a) {
+      a = opt(savePath);
+      this.#adapters.set(savePath, a);
+    }
+    return a;
+  }
+
+  /**
+   * Adds a torrent. Resolves with its handle once it is in the session; checking the data already in
+   * storage then runs in the background (state_changed, torrent_checked, torrent_finished alerts).
+   * Posts add_torrent either way. Rejects with `duplicate_torrent` if it is already in the session.
+   */
+  async addTorrent(params: AddTorrentParams): Promise<TorrentHandle> {
+    this.#live();
+    let p = params;
+    let ids = { infoHash: '', name: params.name ?? params.ti?.name ?? '' };
+    try {
+      if (p === null || typeof p !== 'object') throw new TorrentError('invalid_argument', 'addTorrent needs an AddTorrentParams object');
+      if (p.url !== undefined) {
+        const m = parseMagnetUri(p.url);
+        p = { ...m, ...p, trackers: [...(m.trackers ?? []), ...(p.trackers ?? [])], urlSeeds: [...(m.urlSeeds ?? []), ...(p.urlSeeds ?? [])], peers: [...(m.peers ?? []), ...(p.peers ?? [])] };
+      }
+      const ti = p.ti;
+      const infoHashes = ti ? ti.infoHashes : p.infoHashes;
+      if (!infoHashes || (!infoHashes.v1 && !infoHashes.v2)) throw new TorrentError('invalid_argument', 'addTorrent needs ti, infoHashes or a magnet url');
+      if (ti && p.infoHashes) {
+        const clash = (a?: Uint8Array, b?: Uint8Array): boolean => a !== undefined && b !== undefined && toHex(a) !== toHex(b);
+        if (clash(ti.infoHashes.v1, p.infoHashes.v1) || clash(ti.infoHashes.v2, p.infoHashes.v2)) {
+          throw new TorrentError('invalid_argument', 'infoHashes do not match the metadata');
+        }
+      }
+      const id = infoHashId(infoHashes);
+      const name = ti?.name ?? p.name ?? '';
+      ids = { infoHash: id, name };
+      const keys = [infoHashes.v1 && `v1:${toHex(infoHashes.v1)}`, infoHashes.v2 && `v2:${toHex(infoHashes.v2)}`].filter((k): k is string => !!k);
+      if (this.#entries.has(id) || keys.some((k) => this.#byHash.has(k))) {
+        throw new TorrentError('duplicate_torrent', `torrent ${id} is already in the session`, { details: { infoHash: id } });
+      }
+      const savePath = p.savePath ?? '';
+      if (typeof savePath !== 'string') throw new TorrentError('invalid_argument', 'savePath must be a string');
+      const storage = this.#adapterFor(p, savePath);
+      const flags = { ...defaultTorrentFlags, ...(p.flags ?? {}) };
+      const torrent = new Torrent(
+        {
+          id,
+          serial: ++this.#serial,
+          ...(ti ? { meta: ti } : {}),
+          name,
+          savePath,
+          storage,
+          flags,
+          ...(p.filePriorities ? { filePriorities: p.filePriorities } : {}),
+          ...(p.piecePriorities ? { piecePriorities: p.piecePriorities } : {}),
+          trackers: [...(ti?.announce ?? []), ...trackerTiers(p.trackers)],
+          urlSeeds: [...(ti?.urlList ?? []), ...(p.urlSeeds ?? [])],
+          peers: (p.peers ?? []).map(checkPeerAddress),
+        },
+        this.#host,
+      );
+      this.#entries.set(id, { torrent, infoHashes, ti });
+      for (const k of keys) this.#byHash.set(k, id);
+      this.#dirty.add(id);
+      this.#post('torrent_added', ids);
+      this.#post('add_torrent', ids);
+      this.#logger.debug('torrent added', { infoHash: id, name });
+      void torrent.start();
+      return new TorrentHandle(id, torrent.serial, this.#resolver);
+    } catch (err) {
+      this.#post('add_torrent', { ...ids, error: toAlertError(err) });
+      throw err;
+    }
+  }
+
+  /** The handle of the torrent with this info-hash (hex v1 / v2 / id, or InfoHashes), if present. */
+  findTorrent(infoHash: string | InfoHashes): TorrentHandle | undefined {
+    let id: string | undefined;
+    if (typeof infoHash === 'string') {
+      const hex = infoHash.toLowerCase();
+      if (!/^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(hex)) throw new TorrentError('invalid_argument', 'an info-hash is 40 or 64 hex digits');
+      id = this.#entries.has(hex) ? hex : this.#byHash.get(`v1:${hex}`) ?? this.#byHash.get(`v2:${hex}`);
+    } else {
+      id = (infoHash.v1 && this.#byHash.get(`v1:${toHex(infoHash.v1)}`)) || (infoHash.v2 && this.#byHash.get(`v2:${toHex(infoHash.v2)}`)) || undefined;
+    }
+    const e = id === undefined ? undefined : this.#entries.get(id);
+    return e ? new TorrentHandle(e.torrent.id, e.torrent.serial, this.#resolver) : undefined;
+  }
+
+  /** Handles of every torrent, in the order they were added. */
+  getTorrents(): TorrentHandle[] {
+    return [...this.#entries.values()].map((e) => new TorrentHandle(e.torrent.id, e.torrent.serial, this.#resolver));
+  }
+
+  /**
+   * Removes a torrent: its handle becomes invalid at once and torrent_removed is posted; the promise
+   * resolves when its work stopped and its storage is closed (or deleted, then torrent_deleted or
+   * torrent_delete_failed).
+   */
+  async removeTorrent(handle: TorrentHandle, opts: RemoveOptions = {}): Promise<void> {
+    this.#live();
+    if (!handle.isValid()) throw new TorrentError('invalid_handle', `torrent ${handle.id} is not in the session`);
+    const e = this.#entries.get(handle.id)!;
+    const t = e.torrent;
+    this.#entries.delete(t.id);
+    for (const [k, v] of this.#byHash) if (v === t.id) this.#byHash.delete(k);
+    this.#dirty.delete(t.id);
+    const ids = { infoHash: t.id, name: t.name };
+    this.#post('torrent_removed', ids);
+    try {
+      await t.shutdown(opts.deleteFiles === true);
+      if (opts.deleteFiles) this.#post('torrent_deleted', ids);
+    } catch (err) {
+      if (opts.deleteFiles) this.#post('torrent_delete_failed', { ...ids, error: toAlertError(err) });
+      else this.#logger.warn('closing storage failed', { infoHash: t.id, error: String(err) });
+    }
+  }
+
+  /** Pauses every torrent's activity (each keeps its own paused flag). */
+  pause(): void {
+    this.#live();
+    if (this.#paused) return;
+    this.#paused = true;
+    for (const e of this.#entries.values()) e.torrent.sessionPauseChanged(true);
+  }
+
+  /** Undoes {@link Session.pause}. */
+  resume(): void {
+    this.#live();
+    if (!this.#paused) return;
+    this.#paused = false;
+    for (const e of this.#entries.values()) e.torrent.sessionPauseChanged(false);
+  }
+
+  /** Whether the session is paused. */
+  isPaused(): boolean {
+    return this.#paused;
+  }
+
+  /** Replaces the IP filter (a copy is kept; peers are checked against it once the swarm lands). */
+  setIpFilter(filter: IPFilter): void {
+    this.#live();
+    this.#ipFilter = filter.clone();
+  }
+
+  /** A copy of the IP filter in effect. */
+  getIpFilter(): IPFilter {
+    return this.#ipFilter.clone();
+  }
+
+  /** Validates and applies settings (TorrentError('invalid_setting') names a bad one; nothing changes then). */
+  applySettings(settings: Partial<SettingsPack>): void {
+    this.#live();
+    const valid = validateSettings(settings);
+    this.#settings = { ...this.#settings, ...valid };
+    this.#queue.setMask(this.#settings.alertMask);
+    this.#queue.setLimit(this.#settings.alertQueueSize);
+    this.#slots.setLimit(this.#settings.activeChecking);
+  }
+
+  /** A copy of every setting in effect. */
+  getSettings(): SettingsPack {
+    return { ...this.#settings };
+  }
+
+  /** Posts a state_update alert with the status of every torrent that changed since the last call. */
+  postTorrentUpdates(): void {
+    this.#live();
+    const status = [];
+    for (const id of this.#dirty) {
+      const e = this.#entries.get(id);
+      if (e) status.push(e.torrent.status());
+    }
+    this.#dirty.clear();
+    this.#post('state_update', { status });
+  }
+
+  /** Removes and returns every queued alert (followed by alerts_dropped if some were lost). */
+  popAlerts(): Alert[] {
+    return this.#queue.popAll();
+  }
+
+  /**
+   * Resolves with the oldest queued alert (left in the queue, as libtorrent's wait_for_alert) as soon as
+   * there is one, or null after `ms` milliseconds or when the session closes.
+   */
+  waitForAlert(ms: number): Promise<Alert | null> {
+    return this.#queue.waitForAlert(ms);
+  }
+
+  /** Sets a callback run (in a microtask) when the alert queue goes from empty to non-empty. */
+  setAlertNotify(fn: (() => void) | undefined): void {
+    this.#queue.setNotify(fn);
+  }
+
+  /** Alerts as they are posted (taken from the same queue as popAlerts); ends when the session closes. */
+  alerts(): AsyncIterableIterator<Alert> {
+    return this.#queue.iterate();
+  }
+
+  /**
+   * Stops everything: aborts checking, closes every torrent's storage, closes the hash pool the session
+   * created, ends alert iterators. Later calls reject with `session_closed`; close() itself is idempotent.
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const torrents = [...this.#entries.values()].map((e) => e.torrent);
+    this.#entries.clear();
+    this.#byHash.clear();
+    const results = await Promise.allSettled(torrents.map((t) => t.shutdown(false)));
+    for (const r of results) if (r.status === 'rejected') this.#logger.warn('closing a torrent failed', { error: String(r.reason) });
+    if (this.#ownPool && this.#pool) await this.#pool.close();
+    this.#pool = undefined;
+    this.#queue.close();
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * TorrentHandle: a thin reference to a torrent in a session (libtorrent's torrent_handle). It holds
+ * only the torrent's id and a way to look the torrent up; every call resolves the torrent afresh, so a
+ * handle of a removed torrent throws TorrentError('invalid_handle') — even if a torrent with the same
+ * info-hash was added again later (that one has a new handle, as in libtorrent).
+ */
+import { TorrentError } from '../errors.js';
+import type { PeerAddress } from '../interfaces/transport.js';
+import type { InfoHashes } from '../metainfo/info-hash.js';
+import type { TorrentInfo } from '../metainfo/torrent-info.js';
+import type { Torrent } from '../torrent/torrent.js';
+import { checkPeerAddress } from './add-torrent-params.js';
+import type { TorrentStatus } from './torrent-status.js';
+
+/** How a handle finds its torrent (implemented by the session). @internal */
+export interface HandleResolver {
+  resolve(id: string, serial: number): Torrent | undefined;
+  infoHashesOf(t: Torrent): InfoHashes;
+  torrentInfoOf(t: Torrent): TorrentInfo | undefined;
+}
+
+/** A reference to one torrent of a session. Compare handles with {@link TorrentHandle.equals}. */
+export class TorrentHandle {
+  /** The torrent's id: its info-hash as lowercase hex (v1, else v2 truncated to 20 bytes). */
+  readonly id: string;
+  readonly #serial: number;
+  readonly #resolver: HandleResolver;
+
+  /** @internal Handles come from Session.addTorrent / findTorrent / getTorrents. */
+  constructor(id: string, serial: number, resolver: HandleResolver) {
+    this.id = id;
+    this.#serial = serial;
+    this.#resolver = resolver;
+  }
+
+  #t(): Torrent {
+    const t = this.#resolver.resolve(this.id, this.#serial);
+    if (!t) throw new TorrentError('invalid_handle', `torrent ${this.id} is not in the session`, { details: { infoHash: this.id } });
+    return t;
+  }
+
+  /** Whether the torrent is still in the session. */
+  isValid(): boolean {
+    return this.#resolver.resolve(this.id, this.#serial) !== undefined;
+  }
+
+  /** Whether both handles refer to the same torrent. */
+  equals(other: TorrentHandle): boolean {
+    return other.id === this.id && other.#serial === this.#serial;
+  }
+
+  /** A status snapshot. */
+  status(): TorrentStatus {
+    return this.#t().status();
+  }
+
+  /** The torrent's info-hashes (v1 and/or v2). */
+  infoHashes(): InfoHashes {
+    return this.#resolver.infoHashesOf(this.#t());
+  }
+
+  /** The metadata, or undefined while it is not known (magnet without metadata yet). */
+  torrentFile(): TorrentInfo | undefined {
+    return this.#resolver.torrentInfoOf(this.#t());
+  }
+
+  /** Whether every piece is verified (libtorrent's is_seed). */
+  isSeed(): boolean {
+    return this.#t().state === 'seeding';
+  }
+
+  /** Whether every wanted piece is verified. */
+  isFinished(): boolean {
+    const s = this.#t().state;
+    return s === 'seeding' || s === 'finished';
+  }
+
+  /** Pauses the torrent (torrent_paused). */
+  pause(): void {
+    this.#t().pause();
+  }
+
+  /** Resumes the torrent (torrent_resumed). */
+  resume(): void {
+    this.#t().resume();
+  }
+
+  /** Whether the torrent's own paused flag is set. */
+  isPaused(): boolean {
+    return this.#t().paused;
+  }
+
+  /** Priority of every file (0..7). Throws `metadata_not_available` before metadata. */
+  filePriorities(): number[] {
+    return this.#t().filePriorities();
+  }
+
+  /** Sets every file's priority (missing entries 4); piece priorities follow. */
+  prioritizeFiles(priorities: readonly number[]): void {
+    this.#t().prioritizeFiles(priorities);
+  }
+
+  /** Gets (one argument) or sets a file's priority. */
+  filePriority(index: number, priority?: number): number {
+    return this.#t().filePriority(index, priority);
+  }
+
+  /** Priority of every piece (0..7). */
+  piecePriorities(): number[] {
+    return this.#t().piecePriorities();
+  }
+
+  /** Sets piece priorities: the full list, or `[piece, priority]` pairs. */
+  prioritizePieces(priorities: readonly number[] | readonly (readonly [number, number])[]): void {
+    this.#t().prioritizePieces(priorities);
+  }
+
+  /** Gets (one argument) or sets a piece's priority. */
+  piecePriority(index: number, priority?: number): number {
+    return this.#t().piecePriority(index, priority);
+  }
+
+  /**
+   * Moves the data to `path` through the storage's `move` (fs: a directory). Resolves when moved;
+   * posts storage_moved, or storage_moved_failed and rejects.
+   */
+  moveStorage(path: string): Promise<void> {
+    return this.#t().moveStorage(path);
+  }
+
+  /** Forgets verified pieces and checks the data in storage again (also clears an error). */
+  forceRecheck(): Promise<void> {
+    return this.#t().forceRecheck();
+  }
+
+  /** Clears the error state and retries what failed. */
+  clearError(): void {
+    this.#t().clearError();
+  }
+
+  /**
+   * Connects to a peer. No transport exists yet (they land with the swarm issue), so after validating
+   * the address this rejects with TorrentError('not_supported'); it never pretends to connect.
+   */
+  async connectPeer(addr: PeerAddress): Promise<void> {
+    this.#t();
+    checkPeerAddress(addr);
+    throw new TorrentError('not_supported', 'no transport is configured', { details: { host: addr.host, port: addr.port } });
+  }
+
+  /** Asks for `piece` within `ms` milliseconds (recorded now; the picker honours it once it lands). */
+  setPieceDeadline(piece: number, ms: number): void {
+    this.#t().setPieceDeadline(piece, ms);
+  }
+
+  /** Removes the deadline of `piece`. */
+  resetPieceDeadline(piece: number): void {
+    this.#t().resetPieceDeadline(piece);
+  }
+
+  /** Removes every piece deadline. */
+  clearPieceDeadlines(): void {
+    this.#t().deadlines.clear();
+  }
+
+  /** Pieces with a deadline and when it falls (ms since the epoch); a swarmkit addition for inspection. */
+  pieceDeadlines(): Array<{ piece: number; deadline: number }> {
+    return [...this.#t().deadlines].map(([piece, deadline]) => ({ piece, deadline })).sort((a, b) => a.piece - b.piece);
+  }
+
+  /** Whether piece `index` is verified. */
+  havePiece(index: number): boolean {
+    return this.#t().havePiece(index);
+  }
+
+  /** Reads a verified piece from storage; rejects `invalid_argument` for a piece we do not have. */
+  readPiece(index: number): Promise<Uint8Array> {
+    return this.#t().readPiece(index);
+  }
+
+  /** Flushes written data to durable storage; posts cache_flushed. */
+  flushCache(): Promise<void> {
+    return this.#t().flushCache();
+  }
+
+  /** Where the data is saved. */
+  savePath(): string {
+    return this.#t().savePath;
+  }
+
+  /** The torrent's name. */
+  name(): string {
+    return this.#t().name;
+  }
+}
