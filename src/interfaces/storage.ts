@@ -10,9 +10,14 @@
  * - A write that resolved is visible to every later read of the same handle; `flush` makes it durable.
  * - Failures reject with a `TorrentError`: `storage_no_space` (ENOSPC), `storage_quota_exceeded`
  *   (IndexedDB QuotaExceededError), `storage_access_denied` (EACCES/EPERM), `storage_io_error` otherwise.
- * - After `close()` or `destroy()`, every call rejects with `storage_closed`.
- * - Files with priority 0 in `TorrentLayout.skipFiles` are not created, unless a piece spanning
+ * - After `close()` or `destroy()`, every call rejects with `storage_closed` (`close()` itself is
+ *   idempotent and resolves). `close`/`destroy` wait for calls already running.
+ * - Files with priority 0 in `StorageOpenOptions.skipFiles` are not created, unless a piece spanning
  *   into them is written (then only the overlapping bytes are stored).
+ * - Pad-file bytes (BEP 47) are never stored and always read as zeroes, whatever was written there.
+ * - File existence (what `stat` reports): zero-length files that are neither pads nor skipped exist from
+ *   `open` on; other files from their first write; pad files never.
+ * - An inconsistent layout (piece count, file offsets) makes `open` reject with `invalid_argument`.
  */
 export interface TorrentLayout {
   /** Info-hash as lowercase hex (v1 if present, else v2 truncated); a stable key for adapters. */
@@ -62,7 +67,10 @@ export interface TorrentStorage {
   flush?(): Promise<void>;
   /** Moves the data to a new location (fs: a directory). Data stays whole in one place if it fails. */
   move?(to: string): Promise<void>;
-  /** Per-file size and modification time where the backing store knows them (resume-data checks). */
+  /**
+   * Per-file size and modification time where the backing store knows them (resume-data checks), in
+   * layout order; `undefined` for a file that does not exist (see the existence rule above).
+   */
   stat?(): Promise<ReadonlyArray<{ length: number; mtimeMs?: number } | undefined>>;
   /** Releases handles; the data stays. */
   close(): Promise<void>;
