@@ -1,0 +1,234 @@
+/**
+ * Node hash pool: worker_threads over all cores, so SHA-1/SHA-256 of pieces never blocks the event loop.
+ *
+ * Design notes / invariants:
+ * - Workers start lazily on the first call, one per core (os.availableParallelism()) unless told otherwise.
+ * - At most {@link PER_WORKER} jobs are posted to a worker at a time (one running, one ready so the worker
+ *   never waits for a round trip); everything else waits in a main-thread FIFO bounded by `maxQueue`
+ *   (a call that would exceed it rejects with `hash_queue_full` rather than growing memory without
+ *   limit). Buffers stay on the main thread until posted. CreateTorrent keeps a small window in flight.
+ * - Buffers go to workers by transfer, not copy: a Uint8Array that spans its whole ArrayBuffer is
+ *   detached by the call. A view into a larger (or shared/pooled) buffer is copied first, so Node's
+ *   pooled Buffers and other views stay intact.
+ * - A worker with no posted jobs is unref()'d: an idle pool never keeps the process alive; a busy one
+ *   is ref()'d so a pending hash does. close() terminates every worker and rejects queued calls.
+ * - A crashed worker rejects its posted jobs with `hash_failed` and is replaced on demand.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { TorrentError } from '../errors.js';
+import { HASH_WORKER_SOURCE } from './hash-worker.node.js';
+import type { JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
+
+export type { JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
+
+/** A pool of hashing threads (Node) or a WebCrypto front (browser); same API in both. */
+export interface HashPool {
+  /** SHA-1 of `data`. In Node the buffer is transferred: a Uint8Array spanning its whole ArrayBuffer is detached. */
+  sha1(data: Uint8Array): Promise<Uint8Array>;
+  /** SHA-256 of `data`; transfer rules as {@link HashPool.sha1}. */
+  sha256(data: Uint8Array): Promise<Uint8Array>;
+  /** Concatenated SHA-256 of each 16 KiB block of `data` (BEP 52 leaves); the last block may be short. */
+  sha256Blocks(data: Uint8Array): Promise<Uint8Array>;
+  /** Hashes a run of pieces (see {@link PieceJob}); in Node the worker reads `path` segments itself. */
+  hashPieces(job: PieceJob): Promise<PieceJobResult>;
+  /** Number of threads hashing in parallel (1 in the browser, where WebCrypto schedules the work). */
+  readonly size: number;
+  /** Stops the workers; queued and later calls reject with `aborted`. */
+  close(): Promise<void>;
+}
+
+/** Options of {@link createHashPool}. */
+export interface HashPoolOptions {
+  /** Worker threads; default os.availableParallelism(). */
+  threads?: number;
+  /** Most calls waiting for a worker; beyond it calls reject with `hash_queue_full`. Default 1024 per thread. */
+  maxQueue?: number;
+}
+
+/** Jobs posted to one worker at a time. */
+const PER_WORKER = 2;
+
+type WireSegment =
+  | { kind: 'path'; path: string; offset: number; length: number }
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'zeros'; length: number };
+
+type Request =
+  | { op: 'sha1' | 'sha256' | 'sha256blocks'; data: Uint8Array }
+  | { op: 'pieces'; job: { pieceLength: number; v1: boolean; v2Length: number; v2Leaves: number; segments: WireSegment[] } };
+
+interface Task {
+  readonly id: number;
+  readonly request: Request;
+  readonly transfer: ArrayBuffer[];
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  readonly posted: Map<number, Task>;
+}
+
+interface Reply {
+  id: number;
+  result?: unknown;
+  error?: { message: string; code?: string };
+}
+
+/** Returns `data` as a view over an ArrayBuffer that can be transferred, copying when it must. */
+function transferable(data: Uint8Array): Uint8Array<ArrayBuffer> {
+  const b = data.buffer;
+  if (b instanceof ArrayBuffer && data.byteOffset === 0 && data.byteLength === b.byteLength && data.byteLength > 0) {
+    return data as Uint8Array<ArrayBuffer>;
+  }
+  return new Uint8Array(data);
+}
+
+class NodeHashPool implements HashPool {
+  readonly size: number;
+  private readonly slots: Slot[] = [];
+  private readonly queue: Task[] = [];
+  private nextId = 1;
+  private closed = false;
+
+  constructor(threads: number, private readonly maxQueue: number) {
+    this.size = threads;
+  }
+
+  sha1(data: Uint8Array): Promise<Uint8Array> {
+    return this.simple('sha1', data);
+  }
+
+  sha256(data: Uint8Array): Promise<Uint8Array> {
+    return this.simple('sha256', data);
+  }
+
+  sha256Blocks(data: Uint8Array): Promise<Uint8Array> {
+    if (data.byteLength === 0) return Promise.resolve(new Uint8Array(0));
+    return this.simple('sha256blocks', data);
+  }
+
+  async hashPieces(job: PieceJob): Promise<PieceJobResult> {
+    const transfer: ArrayBuffer[] = [];
+    const segments: WireSegment[] = [];
+    for (const s of job.segments) segments.push(await this.wireSegment(s, transfer));
+    const request: Request = {
+      op: 'pieces',
+      job: { pieceLength: job.pieceLength, v1: job.v1, v2Length: job.v2Length, v2Leaves: job.v2Leaves, segments },
+    };
+    return (await this.submit(request, transfer)) as PieceJobResult;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const err = new TorrentError('aborted', 'hash pool closed');
+    for (const t of this.queue.splice(0)) t.reject(err);
+    const slots = this.slots.splice(0);
+    for (const s of slots) for (const t of s.posted.values()) t.reject(err);
+    await Promise.all(slots.map((s) => s.worker.terminate()));
+  }
+
+  private async wireSegment(s: JobSegment, transfer: ArrayBuffer[]): Promise<WireSegment> {
+    switch (s.kind) {
+      case 'path':
+        return { kind: 'path', path: s.path, offset: s.offset, length: s.length };
+      case 'zeros':
+        return { kind: 'zeros', length: s.length };
+      case 'bytes': {
+        // copied unless the caller opted in to giving the buffer away
+        const bytes = s.transfer ? transferable(s.bytes) : new Uint8Array(s.bytes);
+        transfer.push(bytes.buffer);
+        return { kind: 'bytes', bytes };
+      }
+      case 'blob': {
+        const bytes = new Uint8Array(await s.blob.slice(s.offset, s.offset + s.length).arrayBuffer());
+        if (bytes.byteLength !== s.length) throw new TorrentError('create_io_error', 'blob is shorter than when it was added');
+        transfer.push(bytes.buffer);
+        return { kind: 'bytes', bytes };
+      }
+    }
+  }
+
+  private async simple(op: 'sha1' | 'sha256' | 'sha256blocks', data: Uint8Array): Promise<Uint8Array> {
+    const d = transferable(data);
+    return (await this.submit({ op, data: d }, d.byteLength > 0 ? [d.buffer] : [])) as Uint8Array;
+  }
+
+  private submit(request: Request, transfer: ArrayBuffer[]): Promise<unknown> {
+    if (this.closed) return Promise.reject(new TorrentError('aborted', 'hash pool closed'));
+    if (this.queue.length >= this.maxQueue) {
+      return Promise.reject(new TorrentError('hash_queue_full', 'too many hash calls waiting', { details: { maxQueue: this.maxQueue } }));
+    }
+    return new Promise((resolve, reject) => {
+      this.queue.push({ id: this.nextId++, request, transfer, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private spawn(): Slot {
+    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true, name: 'swarmkit-hash' });
+    const slot: Slot = { worker, posted: new Map() };
+    worker.unref();
+    // unref() before the worker is online does not cover its message port in Node 20; repeat it once online
+    worker.once('online', () => {
+      if (slot.posted.size === 0) worker.unref();
+    });
+    worker.on('message', (m: Reply) => this.onReply(slot, m));
+    const fail = (err: Error): void => {
+      const i = this.slots.indexOf(slot);
+      if (i >= 0) this.slots.splice(i, 1);
+      const e = new TorrentError('hash_failed', `hash worker failed: ${err.message}`, { cause: err });
+      for (const t of slot.posted.values()) t.reject(e);
+      slot.posted.clear();
+      if (!this.closed) this.pump();
+    };
+    worker.on('error', fail);
+    worker.on('exit', (code: number) => {
+      if (!this.closed && this.slots.includes(slot)) fail(new Error(`exited with code ${code}`));
+    });
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private onReply(slot: Slot, m: Reply): void {
+    const task = slot.posted.get(m.id);
+    if (!task) return;
+    slot.posted.delete(m.id);
+    if (slot.posted.size === 0) slot.worker.unref();
+    if (m.error) {
+      const code = m.error.code;
+      task.reject(
+        task.request.op === 'pieces'
+          ? new TorrentError('create_io_error', m.error.message, { details: { errno: code } })
+          : new TorrentError('hash_failed', m.error.message, { details: { errno: code } }),
+      );
+    } else {
+      task.resolve(m.result);
+    }
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0 && !this.closed) {
+      while (this.slots.length < this.size) this.spawn();
+      let best: Slot | undefined;
+      for (const s of this.slots) if (s.posted.size < PER_WORKER && (!best || s.posted.size < best.posted.size)) best = s;
+      if (!best) return;
+      const task = this.queue.shift()!;
+      if (best.posted.size === 0) best.worker.ref();
+      best.posted.set(task.id, task);
+      best.worker.postMessage({ id: task.id, ...task.request }, task.transfer);
+    }
+  }
+}
+
+/** Creates a hash pool over `threads` worker threads (default: every core). */
+export function createHashPool(opts: HashPoolOptions = {}): HashPool {
+  const threads = opts.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw new TorrentError('invalid_argument', 'threads must be a positive integer', { details: { threads } });
+  const maxQueue = opts.maxQueue ?? 1024 * threads;
+  if (!Number.isInteger(maxQueue) || maxQueue < 1) throw new TorrentError('invalid_argument', 'maxQueue must be a positive integer', { details: { maxQueue } });
+  return new NodeHashPool(threads, maxQueue);
+}
