@@ -1,5 +1,7 @@
 // `npm run bench`: runs every benchmark in one invocation, each printing its figures and its ratios against the
 // reference clients (mktorrent, python3-libtorrent, ...) measured in the same run.
+export {};
+
 const benches: Array<{ name: string; load: () => Promise<{ run(): Promise<void> }> }> = [
   { name: 'create-torrent', load: () => import('./create-torrent.bench.js') },
   { name: 'wire-parser', load: () => import('./wire-parser.bench.js') },
