@@ -7,7 +7,7 @@
  * (height log2(pieceLength / 16 KiB) above the leaves); when a tree is built from a piece layer, its
  * padding nodes are the roots of all-zero subtrees of that height, see {@link padHash}.
  */
-import { sha256 } from '#platform/sha';
+import { hasSyncHash, sha256, sha256Sync } from '#platform/sha';
 
 /** Bytes covered by one merkle leaf. */
 export const MERKLE_BLOCK = 16384;
@@ -56,7 +56,8 @@ export async function merkleRoot(layer: Uint8Array, width: number, padHeight = 0
       pair.set(nodes.subarray(2 * i * HASH_LEN, (2 * i + 1) * HASH_LEN), 0);
       if (2 * i + 1 < n) pair.set(nodes.subarray((2 * i + 1) * HASH_LEN, (2 * i + 2) * HASH_LEN), HASH_LEN);
       else pair.set(pad, HASH_LEN);
-      next.set(await sha256(pair), i * HASH_LEN);
+      // Node hashes 64-byte pairs synchronously: an await per node costs more than the hash itself.
+      next.set(hasSyncHash ? sha256Sync(pair) : await sha256(pair), i * HASH_LEN);
     }
     nodes = next;
     n = parents;

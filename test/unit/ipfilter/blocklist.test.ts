@@ -104,7 +104,7 @@ describe('eMule ipfilter.dat', () => {
 });
 
 describe('large lists', () => {
-  it('imports 200,000 P2P lines well under a second and answers like the rules say', () => {
+  it('imports 200,000 P2P lines and answers like the rules say (speed: test/bench/metainfo.bench.ts)', () => {
     // Deterministic pseudo-random ranges (xorshift), some overlapping.
     let s = 0x9e3779b9;
     const rnd = (): number => {
@@ -124,19 +124,12 @@ describe('large lists', () => {
     }
     const text = lines.join('\n');
     const f = new IPFilter();
-    // CPU time, not wall time: the budget is about our work, not about other processes sharing the cores.
-    const t0 = performance.now();
-    const c0 = process.cpuUsage();
+    // Import speed is measured in test/bench/metainfo.bench.ts, not here.
     const res = f.importP2P(text);
-    const count = f.rangeCount().v4; // forces the sweep, so it is inside the timing
-    const cpu = process.cpuUsage(c0);
-    const ms = (cpu.user + cpu.system) / 1000;
-    const wall = performance.now() - t0;
+    const count = f.rangeCount().v4;
     expect(res.added).toBe(200_000);
     expect(res.errorCount).toBe(0);
     expect(count).toBeGreaterThan(1000);
-    expect(ms).toBeLessThan(1000);
-    console.log(`imported 200k P2P lines: ${ms.toFixed(0)} ms CPU, ${wall.toFixed(0)} ms wall (${count} ranges)`);
     // Check a sample of addresses against the ranges (all blocking, so "inside any range").
     // Reference: ranges by start with a running maximum of ends; x is inside some range iff the ranges
     // starting at or before x reach x.
@@ -160,9 +153,5 @@ describe('large lists', () => {
         expect(f.isAllowed(formatIPv4(x))).toBe(!inside(x));
       }
     }
-    const c1 = process.cpuUsage();
-    for (let k = 0; k < 200_000; k++) f.access(formatIPv4(rnd()));
-    const lookupCpu = process.cpuUsage(c1);
-    expect((lookupCpu.user + lookupCpu.system) / 1000).toBeLessThan(1000);
   });
 });

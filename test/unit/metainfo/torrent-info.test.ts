@@ -197,8 +197,8 @@ describe('TorrentInfo v2 and hybrid', () => {
   });
 });
 
-describe('TorrentInfo performance', () => {
-  it('parses a 2 MB v1 torrent (100k pieces) in a few ms', async () => {
+describe('TorrentInfo at scale (speed: test/bench/metainfo.bench.ts)', () => {
+  it('parses a 2 MB v1 torrent (100k pieces)', async () => {
     const pieceLength = 16384;
     const count = 100_000;
     const torrent = bencode({
@@ -206,11 +206,8 @@ describe('TorrentInfo performance', () => {
       info: { length: count * pieceLength, name: 'big', 'piece length': pieceLength, pieces: bytesOf(count * 20) },
     });
     expect(torrent.length).toBeGreaterThan(2_000_000);
-    await TorrentInfo.fromBytes(torrent);
-    const t0 = performance.now();
     const t = await TorrentInfo.fromBytes(torrent);
-    const ms = performance.now() - t0;
     expect(t.pieceCount).toBe(count);
-    expect(ms).toBeLessThan(50);
+    expect(t.pieceHash(count - 1)?.length).toBe(20);
   });
 });
