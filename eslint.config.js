@@ -2,7 +2,9 @@
 // src/ is runtime-neutral, so it never imports Node built-ins outside src/platform/*.node.ts.
 import tseslint from 'typescript-eslint';
 
-const nodeBuiltins = ['node:*', 'fs', 'fs/*', 'net', 'dgram', 'crypto', 'path', 'os', 'worker_threads', 'http', 'https', 'stream', 'events', 'child_process', 'url', 'zlib', 'buffer', 'util'];
+// Bare built-in names are matched exactly (`paths`), so a relative '../net/x.js' is not mistaken for 'net'.
+const nodeBuiltinNames = ['fs', 'fs/promises', 'net', 'dgram', 'crypto', 'path', 'os', 'worker_threads', 'http', 'https', 'stream', 'events', 'child_process', 'url', 'zlib', 'buffer', 'util'];
+const runtimeNeutral = 'src/ is runtime-neutral: put Node-only code in src/platform/*.node.ts, transports/ or storage-adapters/.';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'demo/dist/**', '.cache/**', 'coverage/**'] },
@@ -20,7 +22,8 @@ export default tseslint.config(
     ignores: ['src/platform/*.node.ts'],
     rules: {
       'no-restricted-imports': ['error', {
-        patterns: [{ group: nodeBuiltins, message: 'src/ is runtime-neutral: put Node-only code in src/platform/*.node.ts, transports/ or storage-adapters/.' }],
+        paths: nodeBuiltinNames.map((name) => ({ name, message: runtimeNeutral })),
+        patterns: [{ regex: '^node:', message: runtimeNeutral }],
       }],
     },
   },
