@@ -52,7 +52,7 @@ export default defineConfig({
       },
       {
         resolve: { alias: platform('browser') },
-        optimizeDeps: { include: ['idb-keyval', 'fast-check'] },
+        optimizeDeps: { include: ['idb-keyval', 'fast-check', 'simple-peer/simplepeer.min.js'] },
         test: {
           name: 'browser',
           include: ['test/**/*.browser.test.ts'],
