@@ -1,0 +1,130 @@
+/**
+ * Read-ahead: which pieces a stream asks for, and how urgently.
+ *
+ * Policy (after libtorrent's streaming advice and WebTorrent's critical pieces):
+ * - The window starts at the piece the reader is in and spans `windowBytes(rate)` bytes:
+ *   max(minWindowBytes, rate × windowSeconds), capped at maxWindowBytes, at least one piece, and never
+ *   past the last piece of the range being read.
+ * - Piece k of the window (k = 0 for the reader's piece) gets the deadline
+ *   firstDeadlineMs + k × step, where step is the time one piece takes at the measured rate
+ *   (pieceLength / rate), clamped to [minStepMs, maxStepMs]; with no rate yet, defaultStepMs.
+ * - Pieces already verified get no deadline (reading them costs no network).
+ * - Deadlines are re-set each time the reader enters a new piece (they become more urgent as it
+ *   approaches), pieces that leave the window have theirs reset, and clear() resets every deadline this
+ *   window set — on close and on seek. The window only remembers piece numbers, never data.
+ */
+import type { StreamSource } from './source.js';
+
+/** Tuning of the read-ahead window; every field has a default. */
+export interface ReadAheadOptions {
+  /** Smallest window in bytes (default 4 MiB). */
+  minWindowBytes?: number;
+  /** Largest window in bytes (default 64 MiB). */
+  maxWindowBytes?: number;
+  /** Seconds of playback at the measured rate the window covers (default 5). */
+  windowSeconds?: number;
+  /** Deadline of the reader's own piece in ms (default 0: wanted now). */
+  firstDeadlineMs?: number;
+  /** Step between consecutive pieces' deadlines when no rate is measured yet (default 250 ms). */
+  defaultStepMs?: number;
+  /** Bounds of the measured step (defaults 20 ms and 2000 ms). */
+  minStepMs?: number;
+  maxStepMs?: number;
+}
+
+/** {@link ReadAheadOptions} with every default filled in. */
+export type ResolvedReadAhead = Required<ReadAheadOptions>;
+
+const DEFAULTS: ResolvedReadAhead = {
+  minWindowBytes: 4 * 1024 * 1024,
+  maxWindowBytes: 64 * 1024 * 1024,
+  windowSeconds: 5,
+  firstDeadlineMs: 0,
+  defaultStepMs: 250,
+  minStepMs: 20,
+  maxStepMs: 2000,
+};
+
+/** Fills in defaults; non-finite or negative values fall back to the default. */
+export function resolveReadAhead(opts: ReadAheadOptions = {}): ResolvedReadAhead {
+  const pick = (k: keyof ReadAheadOptions): number => {
+    const v = opts[k];
+    return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : DEFAULTS[k];
+  };
+  const minWindowBytes = pick('minWindowBytes');
+  const minStepMs = pick('minStepMs');
+  return {
+    minWindowBytes,
+    maxWindowBytes: Math.max(minWindowBytes, pick('maxWindowBytes')),
+    windowSeconds: pick('windowSeconds'),
+    firstDeadlineMs: Math.round(pick('firstDeadlineMs')),
+    defaultStepMs: pick('defaultStepMs'),
+    minStepMs,
+    maxStepMs: Math.max(minStepMs, pick('maxStepMs')),
+  };
+}
+
+/** Window size in bytes for a measured rate (bytes/s). */
+export function windowBytes(rate: number, o: ResolvedReadAhead): number {
+  const r = Number.isFinite(rate) && rate > 0 ? rate : 0;
+  return Math.min(o.maxWindowBytes, Math.max(o.minWindowBytes, r * o.windowSeconds));
+}
+
+/** Window size in pieces (at least 1). */
+export function windowPieces(rate: number, pieceLength: number, o: ResolvedReadAhead): number {
+  return Math.max(1, Math.ceil(windowBytes(rate, o) / pieceLength));
+}
+
+/** Milliseconds between consecutive pieces' deadlines at a measured rate. */
+export function deadlineStepMs(rate: number, pieceLength: number, o: ResolvedReadAhead): number {
+  if (!(Number.isFinite(rate) && rate > 0)) return Math.round(o.defaultStepMs);
+  return Math.round(Math.min(o.maxStepMs, Math.max(o.minStepMs, (pieceLength / rate) * 1000)));
+}
+
+/** The deadlines one stream has set; see the policy above. */
+export class DeadlineWindow {
+  readonly #source: StreamSource;
+  readonly #opts: ResolvedReadAhead;
+  readonly #set = new Set<number>();
+
+  constructor(source: StreamSource, opts: ReadAheadOptions = {}) {
+    this.#source = source;
+    this.#opts = resolveReadAhead(opts);
+  }
+
+  /** Pieces that currently carry a deadline from this window, ascending. */
+  get pieces(): number[] {
+    return [...this.#set].sort((a, b) => a - b);
+  }
+
+  /** Re-plans the window for a reader in piece `current` reading up to piece `last` (inclusive). */
+  advance(current: number, last: number): void {
+    const src = this.#source;
+    const rate = src.downloadRate();
+    const n = windowPieces(rate, src.pieceLength, this.#opts);
+    const step = deadlineStepMs(rate, src.pieceLength, this.#opts);
+    const end = Math.min(last, current + n - 1);
+    for (const p of [...this.#set]) {
+      if (p < current || p > end || src.havePiece(p)) this.#reset(p);
+    }
+    for (let p = current; p <= end; p++) {
+      if (src.havePiece(p)) continue;
+      src.setPieceDeadline(p, this.#opts.firstDeadlineMs + (p - current) * step);
+      this.#set.add(p);
+    }
+  }
+
+  /** Resets every deadline this window set. */
+  clear(): void {
+    for (const p of [...this.#set]) this.#reset(p);
+  }
+
+  #reset(p: number): void {
+    this.#set.delete(p);
+    try {
+      this.#source.resetPieceDeadline(p);
+    } catch {
+      // The torrent may be gone (removed, session closed); nothing is left to reset then.
+    }
+  }
+}
