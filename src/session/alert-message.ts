@@ -43,7 +43,7 @@ export function alertMessage(a: Alert): string {
     case 'listen_failed': return `listening on ${a.address}:${a.port} (${a.socketType}) failed: [${a.operation}] ${a.error.message}`;
     case 'peer_connect': return `${who(a)} peer (${ep(a.endpoint)}) connecting (${a.direction}, ${a.transport})`;
     case 'peer_disconnected': return `${who(a)} peer (${ep(a.endpoint)}) disconnecting: ${a.reason}${a.error ? ` [${a.error.code}] ${a.error.message}` : ''}`;
-    case 'peer_ban': return `${who(a)} peer (${ep(a.endpoint)}) banned peer`;
+    case 'peer_banned': return `${who(a)} peer (${ep(a.endpoint)}) banned peer: ${a.reason}`;
     case 'peer_blocked': return `${who(a)}: blocked peer: ${ep(a.endpoint)} (${a.reason})`;
     case 'tracker_announce': return `${who(a)} (${a.url}) sending announce (${a.event})`;
     case 'tracker_reply': return `${who(a)} (${a.url}) received peers: ${a.numPeers}`;

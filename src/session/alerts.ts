@@ -8,6 +8,7 @@
  */
 import type { AlertError, TorrentState, TorrentStatus } from './torrent-status.js';
 import { alertCategory as C } from './alert-category.js';
+import type { ErrorCode } from '../errors.js';
 
 /** Fields every alert has. */
 export interface AlertBase {
@@ -76,8 +77,16 @@ export type AlertsDroppedAlert = S<'alerts_dropped', { readonly droppedTypes: re
 export type ListenSucceededAlert = S<'listen_succeeded', { readonly address: string; readonly port: number; readonly socketType: string }>;
 export type ListenFailedAlert = S<'listen_failed', { readonly address: string; readonly port: number; readonly socketType: string; readonly operation: string; readonly error: AlertError }>;
 export type PeerConnectAlert = T<'peer_connect', { readonly endpoint: AlertEndpoint; readonly direction: 'in' | 'out'; readonly transport: string }>;
-export type PeerDisconnectedAlert = T<'peer_disconnected', { readonly endpoint: AlertEndpoint; readonly reason: string; readonly error?: AlertError }>;
-export type PeerBanAlert = T<'peer_ban', { readonly endpoint: AlertEndpoint }>;
+/**
+ * A peer connection closed. `reason` is the close kind (src/peer/close-reason.ts: `remote_closed`,
+ * `protocol`, `idle_timeout`, `local`, ...), `code` the stable error code of the close.
+ */
+export type PeerDisconnectedAlert = T<'peer_disconnected', { readonly endpoint: AlertEndpoint; readonly reason: string; readonly code: ErrorCode; readonly error?: AlertError }>;
+/**
+ * A peer was banned for the rest of the session (libtorrent's peer_ban_alert): it sent data that failed
+ * hash checks (smart ban). `reason` says why.
+ */
+export type PeerBannedAlert = T<'peer_banned', { readonly endpoint: AlertEndpoint; readonly reason: string }>;
 export type PeerBlockedAlert = T<'peer_blocked', { readonly endpoint: AlertEndpoint; readonly reason: string }>;
 export type TrackerAnnounceAlert = T<'tracker_announce', { readonly url: string; readonly event: string }>;
 export type TrackerReplyAlert = T<'tracker_reply', { readonly url: string; readonly numPeers: number }>;
@@ -103,7 +112,7 @@ export type Alert =
   | TorrentErrorAlert | FileErrorAlert | StorageMovedAlert | StorageMovedFailedAlert | CacheFlushedAlert
   | PieceFinishedAlert | HashFailedAlert | MetadataReceivedAlert | MetadataFailedAlert | FileCompletedAlert
   | StateUpdateAlert | AlertsDroppedAlert | ListenSucceededAlert | ListenFailedAlert | PeerConnectAlert
-  | PeerDisconnectedAlert | PeerBanAlert | PeerBlockedAlert | TrackerAnnounceAlert | TrackerReplyAlert
+  | PeerDisconnectedAlert | PeerBannedAlert | PeerBlockedAlert | TrackerAnnounceAlert | TrackerReplyAlert
   | TrackerErrorAlert | SaveResumeDataAlert | SaveResumeDataFailedAlert | SessionStatsAlert | PerformanceAlert
   | LogAlert | TorrentLogAlert | PeerLogAlert;
 
@@ -142,7 +151,7 @@ export const ALERT_CATEGORY: Readonly<Record<AlertType, number>> = {
   listen_failed: C.status | C.error,
   peer_connect: C.connect,
   peer_disconnected: C.connect,
-  peer_ban: C.peer,
+  peer_banned: C.peer,
   peer_blocked: C.ipBlock,
   tracker_announce: C.tracker,
   tracker_reply: C.tracker,

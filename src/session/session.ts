@@ -3,16 +3,18 @@
  * alert queue, IP filter, checking slots and the hash pool.
  *
  * Runtime-neutral: storage comes from the `storage` option (the runtime entries, entry/node.ts and
- * entry/browser.ts, default it to fs / IndexedDB) or from AddTorrentParams.storage. Transports, the
- * listener, trackers, DHT and peers land with the swarm issue: until then `listenInterfaces` is only a
- * setting and no listen_* alert is posted.
+ * entry/browser.ts, default it to fs / IndexedDB) or from AddTorrentParams.storage; transports from the
+ * `transports` option (entry/node.ts defaults it to TCP on `listenInterfaces`). Peers, listeners and
+ * limits are managed by ./connections.ts; each active torrent runs a swarm (src/torrent/swarm).
  *
  * Invariants: after close() resolves, no torrent work is running, every storage is closed, the hash
- * pool the session created is closed, and no timer of the session remains.
+ * pool the session created is closed, every listener, connection and transport is closed, and no
+ * timer of the session remains.
  */
 import { TorrentError } from '../errors.js';
 import type { StorageAdapter } from '../interfaces/storage.js';
 import type { Logger } from '../interfaces/logger.js';
+import type { PeerAddress, Transport } from '../interfaces/transport.js';
 import { silentLogger } from '../interfaces/logger.js';
 import { infoHashId, toHex } from '../metainfo/info-hash.js';
 import type { InfoHashes } from '../metainfo/info-hash.js';
@@ -33,6 +35,8 @@ import { Slots } from './slots.js';
 import { TorrentHandle } from './torrent-handle.js';
 import type { HandleResolver } from './torrent-handle.js';
 import { toAlertError } from '../torrent/torrent.js';
+import type { SwarmNet } from '../torrent/swarm/net.js';
+import { Connections } from './connections.js';
 
 /** Where torrents' data goes: one adapter for all, or a factory called once per save path. */
 export type StorageOption = StorageAdapter | ((savePath: string) => StorageAdapter);
@@ -46,6 +50,12 @@ export interface SessionOptions {
   /** Hash pool to use (not closed by the session); default: one created on first need and closed by close(). */
   hashPool?: HashPool;
   logger?: Logger;
+  /**
+   * How peers are reached, tried in order (dials use the first whose `canDial` accepts the address);
+   * those that can listen are listened on once, at construction. Closed by close(). Default: none in the
+   * core (no peers), TCP on `listenInterfaces` in entry/node.ts.
+   */
+  transports?: readonly Transport[];
 }
 
 /** Options of {@link Session.removeTorrent}. */
@@ -67,6 +77,10 @@ export class Session {
   readonly #entries = new Map<string, Entry>();
   /** 'v1:<hex>' / 'v2:<hex>' → id, for duplicate detection across hybrid / single-version adds. */
   readonly #byHash = new Map<string, string>();
+  /** Hex of a 20-byte handshake info-hash (v1, or v2 truncated) → id, for routing incoming peers. */
+  readonly #byHandshake = new Map<string, string>();
+  readonly #conns: Connections;
+  readonly #net: SwarmNet;
   readonly #dirty = new Set<string>();
   readonly #slots: Slots;
   readonly #storage: StorageOption | undefined;
@@ -99,6 +113,31 @@ export class Session {
       acquireCheckSlot: (signal) => this.#slots.acquire(signal),
       sessionPaused: () => this.#paused,
       changed: (id) => this.#dirty.add(id),
+      net: () => this.#net,
+    };
+    this.#conns = new Connections(opts.transports ?? [], {
+      settings: () => this.#settings,
+      ipFilter: () => this.#ipFilter,
+      post: (type, fields) => this.#post(type, fields),
+      route: (ih) => {
+        const id = this.#byHandshake.get(toHex(ih));
+        return id === undefined ? undefined : this.#entries.get(id)?.torrent.swarm.swarm;
+      },
+      banned: (host) => {
+        for (const e of this.#entries.values()) e.torrent.swarm.closeHost(host);
+      },
+      logger: this.#logger,
+    });
+    const conns = this.#conns;
+    this.#net = {
+      peerId: conns.peerId,
+      settings: () => this.#settings,
+      peerSettings: () => conns.peerSettings(),
+      canDial: (a) => conns.canDial(a),
+      hasRoom: () => conns.hasRoom(),
+      blocked: (h) => conns.blocked(h),
+      ban: (h) => conns.ban(h),
+      dial: (a, owner, signal) => conns.dial(a, owner, signal),
     };
     this.#resolver = {
       resolve: (id, serial) => {
@@ -107,6 +146,7 @@ export class Session {
       },
       infoHashesOf: (t) => this.#entries.get(t.id)!.infoHashes,
       torrentInfoOf: (t) => this.#entries.get(t.id)?.ti,
+      canDial: (a) => this.#conns.canDial(a),
     };
   }
 
@@ -188,11 +228,14 @@ export class Session {
           trackers: [...(ti?.announce ?? []), ...trackerTiers(p.trackers)],
           urlSeeds: [...(ti?.urlList ?? []), ...(p.urlSeeds ?? [])],
           peers: (p.peers ?? []).map(checkPeerAddress),
+          handshakeHash: (infoHashes.v1 ?? infoHashes.v2!.subarray(0, 20)),
         },
         this.#host,
       );
       this.#entries.set(id, { torrent, infoHashes, ti });
       for (const k of keys) this.#byHash.set(k, id);
+      if (infoHashes.v1) this.#byHandshake.set(toHex(infoHashes.v1), id);
+      if (infoHashes.v2) this.#byHandshake.set(toHex(infoHashes.v2.subarray(0, 20)), id);
       this.#dirty.add(id);
       this.#post('torrent_added', ids);
       this.#post('add_torrent', ids);
@@ -236,6 +279,7 @@ export class Session {
     const t = e.torrent;
     this.#entries.delete(t.id);
     for (const [k, v] of this.#byHash) if (v === t.id) this.#byHash.delete(k);
+    for (const [k, v] of this.#byHandshake) if (v === t.id) this.#byHandshake.delete(k);
     this.#dirty.delete(t.id);
     const ids = { infoHash: t.id, name: t.name };
     this.#post('torrent_removed', ids);
@@ -269,10 +313,34 @@ export class Session {
     return this.#paused;
   }
 
-  /** Replaces the IP filter (a copy is kept; peers are checked against it once the swarm lands). */
+  /**
+   * Replaces the IP filter (a copy is kept). Every new connection, in and out, is checked against it
+   * (blocked ones post peer_blocked); connected peers now blocked are closed.
+   */
   setIpFilter(filter: IPFilter): void {
     this.#live();
     this.#ipFilter = filter.clone();
+    for (const e of this.#entries.values()) e.torrent.swarm.closeBlocked((h) => this.#conns.blocked(h) !== undefined);
+  }
+
+  /** Resolves once the listeners are bound; rejects with `listen_failed` when none of those asked for could be. */
+  ready(): Promise<void> {
+    return this.#conns.ready;
+  }
+
+  /** The bound TCP listen port (else the first listener's), 0 when not listening. */
+  listenPort(): number {
+    return this.#conns.listenPort();
+  }
+
+  /** Every bound listen address. */
+  listenAddresses(): PeerAddress[] {
+    return this.#conns.listenAddresses();
+  }
+
+  /** Our peer id (20 bytes, BEP 20 style from the `peerFingerprint` setting). */
+  peerId(): Uint8Array {
+    return this.#conns.peerId.slice();
   }
 
   /** A copy of the IP filter in effect. */
@@ -343,8 +411,10 @@ export class Session {
     const torrents = [...this.#entries.values()].map((e) => e.torrent);
     this.#entries.clear();
     this.#byHash.clear();
+    this.#byHandshake.clear();
     const results = await Promise.allSettled(torrents.map((t) => t.shutdown(false)));
     for (const r of results) if (r.status === 'rejected') this.#logger.warn('closing a torrent failed', { error: String(r.reason) });
+    await this.#conns.close();
     if (this.#ownPool && this.#pool) await this.#pool.close();
     this.#pool = undefined;
     this.#queue.close();

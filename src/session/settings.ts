@@ -3,17 +3,15 @@
  * against python3-libtorrent 2.0.8's `default_settings()`), except where noted: `userAgent` and
  * `peerFingerprint` name this library, not libtorrent.
  *
- * Settings that configure parts landing with the swarm issue (listener, DHT, LSD, uTP, peers, choker)
- * are stored and validated now and read by those parts when they land. In particular
- * `listenInterfaces` does not open sockets yet: no listener exists, and no listen_succeeded alert is
- * posted until one does.
+ * Settings of parts not built yet (DHT, LSD, uTP, UPnP, rate limits) are stored and validated now and
+ * read by those parts when they land. `listenInterfaces` is read once, when the session starts.
  */
 import { TorrentError } from '../errors.js';
 import { alertCategory } from './alert-category.js';
 
 /** Every setting the session knows, with libtorrent's names in camelCase. */
 export interface SettingsPack {
-  /** Comma-separated `host:port` list to listen on; `[v6]:port` for IPv6 (used once transports land). */
+  /** Comma-separated `host:port` list to listen on; `[v6]:port` for IPv6; port 0 = any free port. */
   listenInterfaces: string;
   /** HTTP User-Agent for trackers and web seeds. */
   userAgent: string;
@@ -33,6 +31,10 @@ export interface SettingsPack {
   activeChecking: number;
   /** Upload slots (unchoked peers). -1 = unlimited. */
   unchokeSlotsLimit: number;
+  /** How seeds pick peers to unchoke: `round_robin` (libtorrent's default) or `fastest_upload`. */
+  seedChokingAlgorithm: 'round_robin' | 'fastest_upload';
+  /** Connections per torrent (libtorrent's per-torrent max_connections; swarmkit makes the default a setting). */
+  maxConnectionsPerTorrent: number;
   enableDht: boolean;
   enableLsd: boolean;
   enableUpnp: boolean;
@@ -113,6 +115,8 @@ export const defaultSettings: Readonly<SettingsPack> = Object.freeze({
   activeLimit: 500,
   activeChecking: 1,
   unchokeSlotsLimit: 8,
+  seedChokingAlgorithm: 'round_robin',
+  maxConnectionsPerTorrent: 100,
   enableDht: true,
   enableLsd: true,
   enableUpnp: true,
@@ -203,6 +207,8 @@ const RULES: { readonly [K in keyof SettingsPack]: Rule } = {
   activeLimit: limit,
   activeChecking: int(1, 1024),
   unchokeSlotsLimit: limit,
+  seedChokingAlgorithm: str((v) => (v === 'round_robin' || v === 'fastest_upload' ? undefined : 'must be round_robin or fastest_upload')),
+  maxConnectionsPerTorrent: int(1),
   enableDht: bool,
   enableLsd: bool,
   enableUpnp: bool,

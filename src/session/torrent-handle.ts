@@ -17,6 +17,8 @@ export interface HandleResolver {
   resolve(id: string, serial: number): Torrent | undefined;
   infoHashesOf(t: Torrent): InfoHashes;
   torrentInfoOf(t: Torrent): TorrentInfo | undefined;
+  /** Whether a transport of the session can reach `addr`. */
+  canDial(addr: PeerAddress): boolean;
 }
 
 /** A reference to one torrent of a session. Compare handles with {@link TorrentHandle.equals}. */
@@ -139,13 +141,29 @@ export class TorrentHandle {
   }
 
   /**
-   * Connects to a peer. No transport exists yet (they land with the swarm issue), so after validating
-   * the address this rejects with TorrentError('not_supported'); it never pretends to connect.
+   * Adds a peer to the torrent's peer list and, when the torrent is active, dials it at once through the
+   * first transport that can reach it (libtorrent's connect_peer: resolves once the attempt is queued;
+   * the outcome shows as peer_connect / peer_disconnected alerts and in status().numPeers). A paused
+   * torrent dials it when resumed. Rejects `invalid_argument` for a bad address and `not_supported` when
+   * no transport of the session can reach it.
    */
   async connectPeer(addr: PeerAddress): Promise<void> {
-    this.#t();
-    checkPeerAddress(addr);
-    throw new TorrentError('not_supported', 'no transport is configured', { details: { host: addr.host, port: addr.port } });
+    const t = this.#t();
+    const a = checkPeerAddress(addr);
+    if (!this.#resolver.canDial(a)) {
+      throw new TorrentError('not_supported', `no transport can reach ${a.host}:${a.port}`, { details: { host: a.host, port: a.port } });
+    }
+    t.swarm.addPeer(a);
+  }
+
+  /** This torrent's connection limit (default: the session's maxConnectionsPerTorrent). */
+  maxConnections(): number {
+    return this.#t().swarm.maxConnections();
+  }
+
+  /** Sets this torrent's connection limit (libtorrent set_max_connections). */
+  setMaxConnections(n: number): void {
+    this.#t().swarm.setMaxConnections(n);
   }
 
   /** Asks for `piece` within `ms` milliseconds (recorded now; the picker honours it once it lands). */

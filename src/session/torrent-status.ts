@@ -61,11 +61,17 @@ export interface TorrentStatus {
   /** Set when the torrent stopped on an error (storage failure, ...); cleared by `clearError()`. */
   readonly errorCode?: ErrorCode;
   readonly error?: string;
-  /** Measured rates in bytes/s. They are real measurements: 0 while no peer is connected. */
+  /**
+   * Measured rates in bytes/s (0 while no peer is connected): `*PayloadRate` counts piece data only,
+   * `downloadRate` / `uploadRate` every byte on the wire (protocol overhead included).
+   */
   readonly downloadRate: number;
   readonly uploadRate: number;
   readonly downloadPayloadRate: number;
   readonly uploadPayloadRate: number;
+  /** Piece data received / sent since the torrent was added (this session). */
+  readonly totalPayloadDownload: number;
+  readonly totalPayloadUpload: number;
   readonly numPeers: number;
   readonly numSeeds: number;
   readonly isSeeding: boolean;

@@ -78,9 +78,10 @@ export class PieceVerifier {
 
   /**
    * Whether `data` (exactly the piece's bytes) matches every hash the torrent has for piece `i`.
-   * `data` is handed to the hasher and may be detached afterwards.
+   * `data` is handed to the hasher; with `transfer` its buffer may move to a worker (detached here),
+   * which saves a copy when the caller no longer needs the bytes.
    */
-  async verify(i: number, data: Uint8Array): Promise<boolean> {
+  async verify(i: number, data: Uint8Array, transfer = false): Promise<boolean> {
     if (data.length !== this.t.pieceSize(i)) return false;
     const v = this.t.metaVersion;
     const wantV1 = v !== 'v2';
@@ -112,7 +113,7 @@ export class PieceVerifier {
     }
     const result = await this.hasher.hashPieces({
       pieceLength: this.t.pieceLength,
-      segments: [{ kind: 'bytes', bytes: data }],
+      segments: [{ kind: 'bytes', bytes: data, transfer }],
       v1: wantV1,
       v2Length,
       v2Leaves,

@@ -13,6 +13,9 @@ import { PieceVerifier } from './piece-hash.js';
 import type { PieceHasher, VerifiableTorrent } from './piece-hash.js';
 import { Priorities, checkIndex, checkPriority, priorityVector } from './priorities.js';
 import { runCheck } from './state/checking.js';
+import type { SwarmTorrent } from './swarm/swarm.js';
+import type { SwarmNet } from './swarm/net.js';
+import { SwarmLink } from './swarm-link.js';
 
 /** What a torrent needs of its metadata (TorrentInfo satisfies it). */
 export interface TorrentMeta extends VerifiableTorrent {
@@ -49,6 +52,10 @@ export interface TorrentInit {
   readonly trackers: readonly (readonly string[])[];
   readonly urlSeeds: readonly string[];
   readonly peers: readonly PeerAddress[];
+  /** The 20-byte info-hash of handshakes (v1, else v2 truncated). */
+  readonly handshakeHash: Uint8Array;
+  /** Connection limit of this torrent (default: the session's maxConnectionsPerTorrent). */
+  readonly maxConnections?: number;
 }
 
 /** What the session provides to its torrents. */
@@ -62,6 +69,8 @@ export interface TorrentHost {
   sessionPaused(): boolean;
   /** The torrent's status changed (for postTorrentUpdates). */
   changed(id: string): void;
+  /** The session's network layer (peers, transports, limits). */
+  net(): SwarmNet;
 }
 
 /** A structured-clonable error from anything thrown. */
@@ -99,6 +108,14 @@ export class Torrent {
   #opening: Promise<void> | undefined;
   #completedTime = 0;
   #ops: Promise<unknown> = Promise.resolve();
+  readonly #link: SwarmLink;
+  /** Peers of this torrent: the peer list, the swarm while active, connection limits (see swarm-link.ts). */
+  get swarm(): SwarmLink {
+    return this.#link;
+  }
+  readonly handshakeHash: Uint8Array;
+  /** Wanted pieces not yet verified (kept incrementally while downloading; recounted on settle). */
+  #missingWanted = 0;
 
   constructor(init: TorrentInit, private readonly host: TorrentHost) {
     this.id = init.id;
@@ -112,6 +129,8 @@ export class Torrent {
     this.#savePath = init.savePath;
     this.#adapter = init.storage;
     this.#needsCheck = !init.flags.seedMode;
+    this.handshakeHash = init.handshakeHash;
+    this.#link = new SwarmLink(() => host.net(), init.peers, init.maxConnections);
     const meta = init.meta;
     if (meta) {
       this.#have = new Bitfield(meta.pieceCount);
@@ -185,12 +204,14 @@ export class Torrent {
     this.#post('file_error', { error, operation });
     this.#post('torrent_error', { error });
     this.host.changed(this.id);
+    this.#syncSwarm();
   }
 
   /** Starts a check if one is needed and nothing prevents it. */
   #maybeCheck(): void {
     if (this.#check || !this.#needsCheck || !this.#storage || !this.meta || this.#error || this.#closing) return;
     if (this.#busy > 0 || this.flags.paused || this.host.sessionPaused()) return;
+    this.#stopSwarm();
     this.#setState('checking_files');
     const ac = new AbortController();
     const done = this.#runCheck(this.meta, this.#storage, ac.signal);
@@ -226,7 +247,10 @@ export class Torrent {
     } finally {
       release?.();
       this.#check = undefined;
-      queueMicrotask(() => this.#maybeCheck());
+      queueMicrotask(() => {
+        this.#maybeCheck();
+        this.#syncSwarm();
+      });
     }
   }
 
@@ -243,6 +267,7 @@ export class Torrent {
     if (this.#needsCheck) return;
     const have = this.#have!;
     const acc = this.#prio!.account((i) => have.get(i));
+    this.#missingWanted = acc.wantedPieces - acc.wantedHave;
     const next: TorrentState = have.all ? 'seeding' : acc.wantedHave === acc.wantedPieces ? 'finished' : 'downloading';
     const was = FINISHED.has(this.#state);
     this.#setState(next);
@@ -250,6 +275,7 @@ export class Torrent {
       if (this.#completedTime === 0) this.#completedTime = Math.floor(Date.now() / 1000);
       this.#post('torrent_finished', {});
     }
+    this.#syncSwarm();
   }
 
   /** Pauses the torrent (aborts a running check; it resumes where it stopped). */
@@ -257,6 +283,7 @@ export class Torrent {
     if (this.flags.paused) return;
     this.flags.paused = true;
     void this.#stopCheck();
+    this.#stopSwarm();
     this.#post('torrent_paused', {});
     this.host.changed(this.id);
   }
@@ -267,13 +294,19 @@ export class Torrent {
     this.flags.paused = false;
     this.#post('torrent_resumed', {});
     this.host.changed(this.id);
+    this.#link.resetBackoff();
     this.#maybeCheck();
+    this.#syncSwarm();
   }
 
   /** The session was paused or resumed. */
   sessionPauseChanged(paused: boolean): void {
     if (paused) void this.#stopCheck();
-    else this.#maybeCheck();
+    else {
+      this.#link.resetBackoff();
+      this.#maybeCheck();
+    }
+    this.#syncSwarm();
     this.host.changed(this.id);
   }
 
@@ -326,6 +359,7 @@ export class Torrent {
       this.#busy++;
       try {
         await this.#stopCheck();
+        await this.#stopSwarmAndWait();
         if (!s) throw new TorrentError('storage_closed', 'storage is not open');
         if (!s.move) throw new TorrentError('not_supported', `storage ${this.#adapter.name} cannot move`);
         await s.move(path);
@@ -338,6 +372,7 @@ export class Torrent {
       } finally {
         this.#busy--;
         this.#maybeCheck();
+        this.#syncSwarm();
       }
     });
   }
@@ -350,6 +385,7 @@ export class Torrent {
       this.#busy++;
       try {
         await this.#stopCheck();
+        await this.#stopSwarmAndWait();
         this.#have!.clearAll();
         this.#checked = 0;
         this.#needsCheck = true;
@@ -375,7 +411,10 @@ export class Torrent {
     this.#error = undefined;
     this.host.changed(this.id);
     if (!this.#storage && this.meta) void this.#serial(() => this.#reopen());
-    else this.#maybeCheck();
+    else {
+      this.#maybeCheck();
+      this.#syncSwarm();
+    }
   }
 
   /** File priorities (a copy). Before metadata: the ones given at add time, if any. */
@@ -439,6 +478,7 @@ export class Torrent {
   #afterPriorities(): void {
     this.host.changed(this.id);
     if (!this.#check && !this.#needsCheck && !this.#error) this.#settle();
+    this.#link.prioritiesChanged();
   }
 
   /** Records a deadline for a piece (read by the picker once the swarm lands). */
@@ -446,12 +486,14 @@ export class Torrent {
     checkIndex(piece, this.#needMeta().pieceCount, 'piece');
     if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0) throw new TorrentError('invalid_argument', `deadline must be a non-negative integer of ms, got ${String(ms)}`);
     this.deadlines.set(piece, Date.now() + ms);
+    this.#link.prioritiesChanged();
   }
 
   /** Removes a piece's deadline. */
   resetPieceDeadline(piece: number): void {
     checkIndex(piece, this.#needMeta().pieceCount, 'piece');
     this.deadlines.delete(piece);
+    this.#link.prioritiesChanged();
   }
 
   /** The torrent's status snapshot. */
@@ -475,31 +517,74 @@ export class Torrent {
       totalWantedDone: acc.wantedDone,
       pieces: have ? have.toBytes() : new Uint8Array(0),
       numPieces: have ? have.count : 0,
-      paused: this.flags.paused,
-      sessionPaused: this.host.sessionPaused(),
-      autoManaged: this.flags.autoManaged,
-      seedMode: this.flags.seedMode,
-      uploadMode: this.flags.uploadMode,
-      sequentialDownload: this.flags.sequentialDownload,
+      paused: this.flags.paused, sessionPaused: this.host.sessionPaused(), autoManaged: this.flags.autoManaged,
+      seedMode: this.flags.seedMode, uploadMode: this.flags.uploadMode, sequentialDownload: this.flags.sequentialDownload,
       ...(this.#error ? { errorCode: this.#error.code, error: this.#error.message } : {}),
-      downloadRate: 0,
-      uploadRate: 0,
-      downloadPayloadRate: 0,
-      uploadPayloadRate: 0,
-      numPeers: 0,
-      numSeeds: 0,
-      isSeeding,
-      isFinished,
-      hasMetadata: meta !== undefined,
-      addedTime: this.addedTime,
-      completedTime: this.#completedTime,
+      ...this.#link.status(),
+      isSeeding, isFinished, hasMetadata: meta !== undefined, addedTime: this.addedTime, completedTime: this.#completedTime,
     };
+  }
+
+  // ---- swarm -------------------------------------------------------------------------------------------
+
+  /** Whether peers may be connected now: checked, storage open, no error, not paused, nothing busy. */
+  #canRun(): boolean {
+    return !!this.meta && !!this.#storage && !this.#needsCheck && !this.#check && !this.#error && !this.#closing && this.#busy === 0 && !this.flags.paused && !this.host.sessionPaused();
+  }
+
+  /** Starts or stops the swarm to match {@link #canRun}. */
+  #syncSwarm(): void {
+    this.#link.sync(this.#canRun(), () => this.#swarmContext());
+  }
+
+  #stopSwarm(): void {
+    if (this.#link.stop()) this.host.changed(this.id);
+  }
+
+  #stopSwarmAndWait(): Promise<void> {
+    this.#stopSwarm();
+    return this.#link.stopAndWait();
+  }
+
+  #swarmContext(): SwarmTorrent {
+    const meta = this.meta!;
+    const have = this.#have!;
+    const prio = this.#prio!;
+    return {
+      meta,
+      storage: this.#storage!,
+      infoHash: this.handshakeHash,
+      net: this.host.net(),
+      hasher: () => this.host.hasher(),
+      havePiece: (i) => have.get(i),
+      bitfield: () => have.toBytes(),
+      isSeed: () => have.all,
+      piecePriorities: () => prio.pieces,
+      sequential: () => this.flags.sequentialDownload,
+      uploadMode: () => this.flags.uploadMode,
+      deadlines: () => this.deadlines,
+      maxConnections: () => this.#link.maxConnections(),
+      post: (type, fields) => this.#post(type, fields),
+      pieceVerified: (i) => this.#pieceVerified(i),
+      storageFailed: (err, op) => {
+        if (!this.#closing && !this.#error) this.#fail(err, op);
+      },
+      changed: () => this.host.changed(this.id),
+    };
+  }
+
+  #pieceVerified(i: number): void {
+    if (!this.#have!.set(i)) return;
+    if (this.#prio!.wanted(i)) this.#missingWanted--;
+    this.host.changed(this.id);
+    if (this.#missingWanted <= 0 || this.#have!.all) this.#settle();
   }
 
   /** Stops all work and releases (or deletes) the storage. Used by remove and session close. */
   async shutdown(deleteFiles: boolean): Promise<void> {
     this.#closing = true;
     await this.#stopCheck();
+    await this.#stopSwarmAndWait();
     await this.#opening;
     await this.#ops;
     await this.#stopCheck();

@@ -1,0 +1,115 @@
+/**
+ * A torrent's link to its swarm: the peer list (kept while the torrent is paused, so resuming reconnects),
+ * the swarm while the torrent is active, payload totals across swarm lifetimes, and the per-torrent
+ * connection limit. Torrent decides when peers may run; this starts and stops the swarm accordingly.
+ * A stopped swarm's connections close in the background; `stopAndWait` waits for them (before storage
+ * moves, rechecks and shutdown).
+ */
+import { TorrentError } from '../errors.js';
+import type { PeerAddress } from '../interfaces/transport.js';
+import type { TorrentStatus } from '../session/torrent-status.js';
+import { PeerList } from './swarm/peer-list.js';
+import type { SwarmNet } from './swarm/net.js';
+import { Swarm } from './swarm/swarm.js';
+import type { SwarmTorrent } from './swarm/swarm.js';
+
+/** The swarm-related fields of a TorrentStatus. */
+export type SwarmStatusFields = Pick<TorrentStatus, 'downloadRate' | 'uploadRate' | 'downloadPayloadRate' | 'uploadPayloadRate' | 'numPeers' | 'numSeeds' | 'totalPayloadDownload' | 'totalPayloadUpload'>;
+
+/** Starts, stops and reports on one torrent's swarm. */
+export class SwarmLink {
+  #swarm: Swarm | undefined;
+  #stopping: Promise<void> = Promise.resolve();
+  readonly #list: PeerList;
+  #maxConnections: number | undefined;
+  #totalDown = 0;
+  #totalUp = 0;
+
+  constructor(private readonly net: () => SwarmNet, peers: readonly PeerAddress[], maxConnections: number | undefined) {
+    this.#list = new PeerList(() => {
+      const s = net().settings();
+      return { maxSize: s.maxPeerlistSize, minReconnectMs: s.minReconnectTime * 1000, maxFailcount: s.maxFailcount };
+    });
+    for (const a of peers) this.#list.add(a);
+    this.#maxConnections = maxConnections;
+  }
+
+  /** The running swarm (the PeerOwner for incoming connections), if any. */
+  get swarm(): Swarm | undefined {
+    return this.#swarm;
+  }
+
+  /** Starts the swarm (when `run` and none runs) or stops it (when not `run`). */
+  sync(run: boolean, context: () => SwarmTorrent): void {
+    if (run && !this.#swarm) this.#swarm = new Swarm(context(), this.#list);
+    else if (!run) this.stop();
+  }
+
+  /** Stops the swarm; its connections close in the background. Returns whether one was running. */
+  stop(): boolean {
+    const sw = this.#swarm;
+    if (!sw) return false;
+    this.#swarm = undefined;
+    const st = sw.stats();
+    this.#totalDown += st.totalDown;
+    this.#totalUp += st.totalUp;
+    this.#stopping = Promise.all([this.#stopping, sw.stop()]).then(() => undefined);
+    return true;
+  }
+
+  /** Stops the swarm and waits until every connection of every stopped swarm has closed. */
+  async stopAndWait(): Promise<void> {
+    this.stop();
+    await this.#stopping;
+  }
+
+  /** The torrent resumed: known addresses may be dialled at once. */
+  resetBackoff(): void {
+    this.#list.resetBackoff();
+  }
+
+  /** Remembers `addr` and dials it now when the swarm runs. */
+  addPeer(addr: PeerAddress): void {
+    this.#list.add(addr);
+    this.#swarm?.addPeer(addr);
+  }
+
+  /** Forgets `host` and closes its connections (banned). */
+  closeHost(host: string): void {
+    this.#list.removeHost(host);
+    this.#swarm?.closeHost(host);
+  }
+
+  /** Closes connections to hosts now blocked (the IP filter changed). */
+  closeBlocked(isBlocked: (host: string) => boolean): void {
+    this.#swarm?.closeWhere(isBlocked);
+  }
+
+  prioritiesChanged(): void {
+    this.#swarm?.prioritiesChanged();
+  }
+
+  maxConnections(): number {
+    return this.#maxConnections ?? this.net().settings().maxConnectionsPerTorrent;
+  }
+
+  setMaxConnections(n: number): void {
+    if (!Number.isInteger(n) || n < 1) throw new TorrentError('invalid_argument', `max connections must be a positive integer, got ${String(n)}`);
+    this.#maxConnections = n;
+  }
+
+  /** Rates, peer counts and payload totals for status(). */
+  status(): SwarmStatusFields {
+    const st = this.#swarm?.stats();
+    return {
+      downloadRate: st?.totalDownloadRate ?? 0,
+      uploadRate: st?.totalUploadRate ?? 0,
+      downloadPayloadRate: Math.round(st?.downloadRate ?? 0),
+      uploadPayloadRate: Math.round(st?.uploadRate ?? 0),
+      numPeers: st?.numPeers ?? 0,
+      numSeeds: st?.numSeeds ?? 0,
+      totalPayloadDownload: this.#totalDown + (st?.totalDown ?? 0),
+      totalPayloadUpload: this.#totalUp + (st?.totalUp ?? 0),
+    };
+  }
+}

@@ -1,0 +1,312 @@
+/**
+ * The download side of a swarm: availability, interest, requests, block storage, verification, smart
+ * ban. Built on the PiecePicker and RequestTracker (src/picker, see PICKER.md); the Swarm (swarm.ts)
+ * forwards peer events here.
+ *
+ * Receive hot path (`block`): one Map lookup, the tracker's bookkeeping, a copy of the block into its
+ * piece buffer, and a refill of that peer's pipeline; no promise or closure per block. A completed piece
+ * is verified once (see piece-store.ts), then `have` goes to every peer (the peer layer batches them per
+ * tick) and piece_finished is posted; a failed piece returns to the picker and its senders are judged
+ * by smart ban (smart-ban.ts).
+ */
+import { BLOCK_SIZE, Lengths } from '../../metainfo/lengths.js';
+import type { PeerConnection } from '../../peer/index.js';
+import { hasPiece, setPiece } from '../../picker/bits.js';
+import { PiecePicker } from '../../picker/piece-picker.js';
+import { RequestTracker } from '../../picker/request-tracker.js';
+import type { TorrentStorage } from '../../interfaces/storage.js';
+import { PieceVerifier } from '../piece-hash.js';
+import type { PieceHasher } from '../piece-hash.js';
+import type { TorrentMeta } from '../torrent.js';
+import { PieceStore } from './piece-store.js';
+import { SmartBan } from './smart-ban.js';
+
+/** A connected peer as the swarm tracks it. */
+export interface SwarmPeer {
+  readonly conn: PeerConnection;
+  /** Tracker / picker id (unique per swarm). */
+  readonly id: number;
+  readonly host: string;
+  /** The remote's pieces, live (the tracker reads this array). */
+  readonly bits: Uint8Array;
+  /** Counted in the picker as a seed (have-all) rather than per piece. */
+  seed: boolean;
+  /** Bytes uploaded to it when we last unchoked it (round-robin seeding). */
+  uploadedAtUnchoke: number;
+  /** When we last unchoked it (swarm clock). */
+  lastUnchokedAt: number | undefined;
+}
+
+/** What the downloader needs from its swarm / torrent. */
+export interface DownloaderHost {
+  readonly meta: TorrentMeta;
+  readonly storage: TorrentStorage;
+  hasher(): PieceHasher;
+  havePiece(i: number): boolean;
+  piecePriorities(): ArrayLike<number>;
+  sequential(): boolean;
+  uploadMode(): boolean;
+  /** Deadlines in ms since the epoch. */
+  deadlines(): ReadonlyMap<number, number>;
+  peer(id: number): SwarmPeer | undefined;
+  peers(): Iterable<SwarmPeer>;
+  /** A piece passed: mark it, tell peers, post piece_finished. */
+  verified(i: number): void;
+  hashFailed(i: number): void;
+  /** Ban `host` (smart ban / sole sender of a failed piece / trust). */
+  ban(host: string, reason: string): void;
+  writeFailed(err: unknown): void;
+  /** Storage and hashing fell behind (true) or caught up (false). */
+  backpressure(on: boolean): void;
+  now(): number;
+}
+
+const MiB = 1024 * 1024;
+
+/** Downloading for one swarm. */
+export class Downloader {
+  readonly picker: PiecePicker;
+  readonly tracker: RequestTracker;
+  readonly lengths: Lengths;
+  readonly store: PieceStore;
+  readonly #smartBan: SmartBan;
+  readonly #verifier: PieceVerifier;
+  readonly #bpp: number;
+  #verifying = 0;
+  #paused = false;
+  readonly #highWater: number;
+  #closed = false;
+
+  constructor(private readonly host: DownloaderHost, opts: { requestTimeoutMs: number; maxQueueDepth: number }) {
+    const meta = host.meta;
+    this.lengths = new Lengths(meta.totalLength, meta.pieceLength, Number.MAX_SAFE_INTEGER);
+    this.picker = new PiecePicker(this.lengths, { sequential: host.sequential() });
+    this.#bpp = this.picker.blocksPerPiece;
+    this.tracker = new RequestTracker(this.picker, { requestTimeoutMs: opts.requestTimeoutMs, maxQueueDepth: opts.maxQueueDepth });
+    const budget = Math.max(32 * MiB, 2 * meta.pieceLength);
+    this.#highWater = budget;
+    this.store = new PieceStore(host.storage, (i) => this.lengths.pieceSize(i), budget, Math.max(16 * MiB, 2 * meta.pieceLength));
+    this.store.onWriteError = (err) => host.writeFailed(err);
+    this.#smartBan = new SmartBan(host.hasher());
+    this.#verifier = new PieceVerifier(meta, host.hasher());
+    this.picker.setPiecePriorities(host.piecePriorities());
+    for (let i = 0; i < meta.pieceCount; i++) if (host.havePiece(i)) this.picker.pieceVerified(i);
+    this.syncDeadlines();
+  }
+
+  /** Re-reads piece priorities / sequential mode / deadlines from the torrent; updates interest. */
+  prioritiesChanged(): void {
+    this.picker.setPiecePriorities(this.host.piecePriorities());
+    this.picker.setSequential(this.host.sequential());
+    this.syncDeadlines();
+    for (const p of this.host.peers()) this.updateInterest(p);
+  }
+
+  syncDeadlines(): void {
+    this.picker.clearDeadlines();
+    const offset = this.host.now() - Date.now();
+    for (const [i, at] of this.host.deadlines()) if (!this.host.havePiece(i)) this.picker.setPieceDeadline(i, at + offset);
+  }
+
+  // ---- peers ---------------------------------------------------------------------------------------------
+
+  addPeer(p: SwarmPeer): void {
+    this.tracker.addPeer(p.id, { bitfield: p.bits, seed: false, reqq: p.conn.remoteReqq, fastExtension: p.conn.fast }, this.host.now());
+  }
+
+  removePeer(p: SwarmPeer): void {
+    this.tracker.removePeer(p.id);
+    if (p.seed) this.picker.removeSeed();
+    else this.picker.removeBitfield(p.bits);
+  }
+
+  extensionHandshake(p: SwarmPeer): void {
+    this.tracker.updatePeer(p.id, { reqq: p.conn.remoteReqq });
+  }
+
+  bitfield(p: SwarmPeer, bits: Uint8Array): void {
+    p.bits.set(bits.subarray(0, p.bits.length));
+    this.picker.addBitfield(p.bits);
+    this.updateInterest(p);
+  }
+
+  haveAll(p: SwarmPeer): void {
+    if (p.seed) return;
+    this.picker.removeBitfield(p.bits);
+    p.seed = true;
+    this.picker.addSeed();
+    this.tracker.updatePeer(p.id, { seed: true });
+    this.updateInterest(p);
+  }
+
+  have(p: SwarmPeer, i: number): void {
+    if (p.seed || hasPiece(p.bits, i)) return;
+    setPiece(p.bits, i);
+    this.picker.addHave(i);
+    if (!p.conn.amInterested && this.#wants(i)) this.#interested(p, true);
+    else this.fill(p);
+  }
+
+  #wants(i: number): boolean {
+    return !this.host.uploadMode() && this.picker.piecePriority(i) > 0 && !this.host.havePiece(i);
+  }
+
+  /** Sends interested / not interested as the peer's pieces and ours dictate. */
+  updateInterest(p: SwarmPeer): void {
+    const want = !this.host.uploadMode() && this.picker.isInteresting({ bitfield: p.bits, seed: p.seed });
+    if (want !== p.conn.amInterested) this.#interested(p, want);
+    else if (want) this.fill(p);
+  }
+
+  #interested(p: SwarmPeer, on: boolean): void {
+    if (on) {
+      p.conn.interested();
+      this.fill(p);
+    } else {
+      p.conn.notInterested();
+    }
+  }
+
+  choked(p: SwarmPeer, choked: boolean): void {
+    this.tracker.setChoked(p.id, choked);
+    if (!choked) this.fill(p);
+  }
+
+  allowedFast(p: SwarmPeer): void {
+    this.tracker.setAllowedFast(p.id, [...p.conn.allowedFastIn]);
+    this.fill(p);
+  }
+
+  reject(p: SwarmPeer, index: number, begin: number): void {
+    this.tracker.onReject(p.id, this.picker.blockAt(index, begin));
+  }
+
+  /** Tops up `p`'s request pipeline. */
+  fill(p: SwarmPeer): void {
+    if (this.#closed || this.#paused || !p.conn.amInterested || this.host.uploadMode()) return;
+    const blocks = this.tracker.fill(p.id, this.host.now());
+    this.#send(p, blocks);
+  }
+
+  #send(p: SwarmPeer, blocks: readonly number[]): void {
+    const bpp = this.#bpp;
+    for (let j = 0; j < blocks.length; j++) {
+      const k = blocks[j]!;
+      const piece = (k / bpp) | 0;
+      const b = k - piece * bpp;
+      p.conn.request(piece, b * BLOCK_SIZE, this.lengths.blockSize(piece, b));
+    }
+  }
+
+  #cancel(peer: number, k: number): void {
+    const p = this.host.peer(peer);
+    if (!p) return;
+    const piece = (k / this.#bpp) | 0;
+    const b = k - piece * this.#bpp;
+    p.conn.cancel(piece, b * BLOCK_SIZE, this.lengths.blockSize(piece, b));
+  }
+
+  /** The receive hot path: a block we requested arrived (view valid only during the call). */
+  block(p: SwarmPeer, index: number, begin: number, data: Uint8Array): void {
+    if (this.#closed) return;
+    const k = this.picker.blockAt(index, begin);
+    const r = this.tracker.onBlock(p.id, k, this.host.now());
+    for (let j = 0; j < r.cancels.length; j++) this.#cancel(r.cancels[j]!.peer, r.cancels[j]!.block);
+    if (r.accepted) {
+      this.store.put(index, begin, data);
+      if (r.pieceComplete) void this.#verify(index);
+    }
+    this.fill(p);
+  }
+
+  /** Periodic: request timeouts, refills, interest. */
+  tick(): void {
+    if (this.#closed) return;
+    const now = this.host.now();
+    for (const t of this.tracker.tick(now)) this.#cancel(t.peer, t.block);
+    for (const p of this.host.peers()) this.updateInterest(p);
+  }
+
+  #pressure(): void {
+    const over = this.store.pending + this.#verifying > this.#highWater;
+    if (over !== this.#paused) {
+      this.#paused = over;
+      this.host.backpressure(over);
+      if (!over) for (const p of this.host.peers()) this.fill(p);
+    }
+  }
+
+  async #verify(i: number): Promise<void> {
+    const size = this.lengths.pieceSize(i);
+    this.#verifying += size;
+    this.#pressure();
+    try {
+      const { data, written } = await this.store.complete(i);
+      if (this.#closed) return;
+      // Usually the buffer moves to the hash worker once it is written (no copy); a piece with smart-ban
+      // records keeps its bytes for the verdict and is hashed while the write runs.
+      const keep = this.#smartBan.has(i);
+      if (!keep) await written;
+      if (this.#closed) return;
+      const ok = await this.#verifier.verify(i, data, !keep);
+      if (this.#closed) return;
+      if (ok) {
+        await written;
+        if (this.#closed) return;
+        this.picker.pieceVerified(i);
+        this.host.verified(i);
+        if (this.#smartBan.has(i)) for (const host of await this.#smartBan.verdict(i, data)) this.host.ban(host, 'sent corrupt data (smart ban)');
+      } else {
+        await written;
+        // A moved buffer is gone: smart ban reads the bad bytes back from storage (they were written).
+        const bad = data.byteLength === size ? data : await this.host.storage.read(i, 0, size);
+        if (this.#closed) return;
+        this.#failed(i, bad);
+      }
+    } catch (err) {
+      if (this.#closed) return;
+      // A write or read-back failed: the torrent goes to its error state (writeFailed); the piece is not had.
+      if (this.picker.pieceState(i) === 'verifying') this.picker.pieceFailed(i);
+      this.host.writeFailed(err);
+    } finally {
+      this.#verifying -= size;
+      this.#pressure();
+    }
+  }
+
+  #failed(i: number, data: Uint8Array): void {
+    const failure = this.picker.pieceFailed(i);
+    this.host.hashFailed(i);
+    const hosts: (string | undefined)[] = [];
+    const distinct = new Set<string>();
+    for (const id of failure.blockPeers) {
+      const h = id >= 0 ? this.host.peer(id)?.host ?? this.#hostOf.get(id) : undefined;
+      hosts.push(h);
+      if (h !== undefined) distinct.add(h);
+    }
+    if (distinct.size === 1 && hosts.every((h) => h !== undefined)) {
+      this.host.ban([...distinct][0]!, 'sole sender of a piece that failed its hash check');
+      return;
+    }
+    void this.#smartBan.recordFailure(i, data, hosts).catch(() => undefined);
+  }
+
+  /** Hosts of peers that left, for smart-ban records of pieces they helped with. */
+  readonly #hostOf = new Map<number, string>();
+
+  /** Remembers a departing peer's host (its blocks may be judged later). */
+  rememberHost(id: number, host: string): void {
+    this.#hostOf.set(id, host);
+    if (this.#hostOf.size > 4096) {
+      const [oldest] = this.#hostOf.keys();
+      this.#hostOf.delete(oldest!);
+    }
+  }
+
+  /** Stops all work (pending verifications are dropped). */
+  close(): void {
+    this.#closed = true;
+    this.store.clear();
+    this.#smartBan.clear();
+  }
+}

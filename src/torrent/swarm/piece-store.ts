@@ -1,0 +1,152 @@
+/**
+ * Where downloaded blocks go until their piece is verified, and where uploads read from.
+ *
+ * Download path (chosen for speed with bounded memory; see SWARM.md):
+ * - A piece's blocks are copied (views are only valid during the receive callback) into one buffer of
+ *   the piece's size, allocated on its first block, while the bytes held in such buffers stay under
+ *   `bufferBudget`. Once the piece is complete it is written with ONE storage write and hashed from the
+ *   same buffer at the same time; it is verified only when both succeeded. So a piece is hashed from
+ *   exactly the bytes we wrote, once.
+ * - Over budget, a new piece is written block by block as the blocks arrive (each block copied once),
+ *   and read back from storage when complete, then hashed: memory stays bounded whatever the piece size.
+ * - `pending` counts bytes of writes in flight; with the pieces being hashed, the swarm pauses reading from its peers
+ *   above `highWater` and resumes below half of it (backpressure from storage and hashing).
+ *
+ * Upload path: whole verified pieces are read once and kept in a small LRU (`cacheBytes`), so serving
+ * 16 KiB requests does not cost one storage read each.
+ */
+import type { TorrentStorage } from '../../interfaces/storage.js';
+
+interface Building {
+  /** The piece's bytes as they arrive, or undefined in write-through mode. */
+  buf: Uint8Array | undefined;
+  /** Write-through writes in flight. */
+  writes: Promise<void>[];
+}
+
+/** Collects blocks, writes pieces, reads pieces back; see the file comment. */
+export class PieceStore {
+  readonly #building = new Map<number, Building>();
+  readonly #cache = new Map<number, Promise<Uint8Array>>();
+  #cached = 0;
+  #buffered = 0;
+  #inflight = 0;
+  /** First write error seen (the swarm turns it into a torrent error). */
+  writeError: unknown;
+  onWriteError: ((err: unknown) => void) | undefined;
+
+  constructor(
+    private readonly storage: TorrentStorage,
+    private readonly pieceSize: (i: number) => number,
+    private readonly bufferBudget: number,
+    private readonly cacheBytes: number,
+  ) {}
+
+  /** Bytes of writes in flight (completed pieces and write-through blocks). */
+  get pending(): number {
+    return this.#inflight;
+  }
+
+  /** Stores a block (copied; `block` may be a transient view). */
+  put(piece: number, begin: number, block: Uint8Array): void {
+    let b = this.#building.get(piece);
+    if (b === undefined) {
+      const size = this.pieceSize(piece);
+      const buffered = this.#buffered + size <= this.bufferBudget || this.#buffered === 0;
+      b = { buf: buffered ? new Uint8Array(size) : undefined, writes: [] };
+      if (buffered) this.#buffered += size;
+      this.#building.set(piece, b);
+    }
+    if (b.buf) {
+      b.buf.set(block, begin);
+      return;
+    }
+    const copy = block.slice();
+    this.#inflight += copy.length;
+    b.writes.push(
+      this.storage.write(piece, begin, copy).then(
+        () => { this.#inflight -= copy.length; },
+        (err: unknown) => { this.#inflight -= copy.length; this.#fail(err); throw err; },
+      ),
+    );
+  }
+
+  #fail(err: unknown): void {
+    if (this.writeError === undefined) {
+      this.writeError = err;
+      this.onWriteError?.(err);
+    }
+  }
+
+  /**
+   * The piece is complete: returns its bytes (and a promise that the bytes are in storage). In buffered
+   * mode the write starts now; in write-through mode the data is read back once the writes settled.
+   */
+  async complete(piece: number): Promise<{ data: Uint8Array; written: Promise<void> }> {
+    const b = this.#building.get(piece);
+    this.#building.delete(piece);
+    if (b?.buf) {
+      const buf = b.buf;
+      this.#inflight += buf.length;
+      this.#buffered -= buf.length;
+      const written = this.storage.write(piece, 0, buf).then(
+        () => { this.#inflight -= buf.length; },
+        (err: unknown) => { this.#inflight -= buf.length; this.#fail(err); throw err; },
+      );
+      written.catch(() => undefined);
+      return { data: buf, written };
+    }
+    await Promise.all(b?.writes ?? []);
+    const data = await this.storage.read(piece, 0, this.pieceSize(piece));
+    return { data, written: Promise.resolve() };
+  }
+
+  /** Drops a piece's partial data (its blocks will be downloaded again). */
+  drop(piece: number): void {
+    const b = this.#building.get(piece);
+    if (!b) return;
+    this.#building.delete(piece);
+    if (b.buf) this.#buffered -= b.buf.length;
+  }
+
+  /** Whether a piece has a partial buffer or write-through writes. */
+  building(piece: number): boolean {
+    return this.#building.has(piece);
+  }
+
+  /** Reads a block of a verified piece for upload, through the piece cache. */
+  readBlock(piece: number, begin: number, length: number): Promise<Uint8Array> {
+    const size = this.pieceSize(piece);
+    if (size > this.cacheBytes) return this.storage.read(piece, begin, length);
+    let p = this.#cache.get(piece);
+    if (p === undefined) {
+      while (this.#cached + size > this.cacheBytes && this.#cache.size > 0) {
+        const [oldest] = this.#cache.keys();
+        this.#cache.delete(oldest!);
+        this.#cached -= this.pieceSize(oldest!);
+      }
+      p = this.storage.read(piece, 0, size);
+      this.#cache.set(piece, p);
+      this.#cached += size;
+      p.catch(() => {
+        if (this.#cache.get(piece) === p) {
+          this.#cache.delete(piece);
+          this.#cached -= size;
+        }
+      });
+    } else {
+      // LRU: move to the back.
+      this.#cache.delete(piece);
+      this.#cache.set(piece, p);
+    }
+    return p.then((data) => data.subarray(begin, begin + length));
+  }
+
+  /** Forgets cached pieces and partial data. */
+  clear(): void {
+    this.#cache.clear();
+    this.#cached = 0;
+    this.#building.clear();
+    this.#buffered = 0;
+  }
+}
