@@ -3,7 +3,8 @@
  * When three distinct voter IPs agree on an address different from the current one, it becomes our
  * external IP. The vote table is bounded (cleared beyond 50 candidates).
  */
-import { ipKey, isLocalIP, parseIP } from './addr.js';
+import { parseIP } from '../net/ip.js';
+import { ipKey, isLocalIP } from './addr.js';
 
 /** Collects votes. */
 export class ExternalIpVoter {

@@ -7,7 +7,8 @@
  */
 import { bdecode, bencode, isDict } from '../metainfo/bencode.js';
 import type { BDict, BEncodable, BValue } from '../metainfo/bencode.js';
-import { decodeCompactAddr, encodeCompactAddr, isUnusableAddr } from './addr.js';
+import { decodeCompactPeer, encodeCompactPeer } from '../net/compact.js';
+import { isUnusableAddr } from './addr.js';
 import { ID_LENGTH } from './node-id.js';
 
 /** KRPC error codes (BEP 5). */
@@ -98,7 +99,7 @@ export function decodeKrpc(data: Uint8Array, limits: KrpcLimits = defaultKrpcLim
     const id = r.get('id');
     if (!(id instanceof Uint8Array) || id.length !== ID_LENGTH) return bad('invalid node id');
     const ipv = v.get('ip');
-    const ip = ipv instanceof Uint8Array ? decodeCompactAddr(ipv) : undefined;
+    const ip = ipv instanceof Uint8Array ? decodeCompactPeer(ipv) : undefined;
     return ip ? { y: 'r', t, id, r, ip } : { y: 'r', t, id, r };
   }
   if (y === 'e') {
@@ -117,7 +118,7 @@ export function encodeQuery(t: Uint8Array, method: string, args: Record<string, 
 
 /** Encodes a response; `requester` adds BEP 42's `ip` field. */
 export function encodeResponse(t: Uint8Array, body: Record<string, BEncodable | undefined>, requester?: { host: string; port: number }): Uint8Array {
-  const ip = requester ? encodeCompactAddr(requester.host, requester.port) : undefined;
+  const ip = requester ? encodeCompactPeer(requester.host, requester.port) : undefined;
   return bencode({ t, y: 'r', r: body, ip });
 }
 
@@ -144,7 +145,7 @@ export function decodeCompactNodes(b: Uint8Array, family: 4 | 6, max: number): C
   const out: CompactNode[] = [];
   for (let i = 0; i < n; i++) {
     const off = i * size;
-    const addr = decodeCompactAddr(b.subarray(off + ID_LENGTH, off + size));
+    const addr = decodeCompactPeer(b.subarray(off + ID_LENGTH, off + size));
     if (!addr || isUnusableAddr(addr.host, addr.port)) continue;
     out.push({ id: b.slice(off, off + ID_LENGTH), host: addr.host, port: addr.port });
   }
@@ -156,7 +157,7 @@ export function encodeCompactNodes(nodes: readonly CompactNode[], family: 4 | 6)
   const size = family === 4 ? 26 : 38;
   const parts: Uint8Array[] = [];
   for (const n of nodes) {
-    const a = encodeCompactAddr(n.host, n.port);
+    const a = encodeCompactPeer(n.host, n.port);
     if (!a || a.length + ID_LENGTH !== size) continue;
     parts.push(n.id, a);
   }
@@ -176,7 +177,7 @@ export function decodeCompactPeers(values: BValue | undefined, max: number): { h
   for (const v of values) {
     if (out.length >= max) break;
     if (!(v instanceof Uint8Array)) continue;
-    const a = decodeCompactAddr(v);
+    const a = decodeCompactPeer(v);
     if (!a || isUnusableAddr(a.host, a.port)) continue;
     out.push(a);
   }

@@ -5,7 +5,8 @@
  * with 0x030f3fff (IPv4) or 0x0103070f1f3f7fff (IPv6, first 8 bytes), with a 3-bit random `r` from
  * the id's last byte folded into the first masked byte. Local addresses are exempt.
  */
-import { isLocalIP, parseIP } from './addr.js';
+import { parseIP } from '../net/ip.js';
+import { isLocalIP } from './addr.js';
 
 /** Length of a node id / info-hash in bytes. */
 export const ID_LENGTH = 20;

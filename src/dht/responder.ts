@@ -8,7 +8,8 @@
  */
 import type { PeerAddress } from '../interfaces/transport.js';
 import type { BEncodable } from '../metainfo/bencode.js';
-import { encodeCompactAddr, isUnusableAddr } from './addr.js';
+import { encodeCompactPeer } from '../net/compact.js';
+import { isUnusableAddr } from './addr.js';
 import { encodeCompactNodes, encodeError, encodeResponse, getId, KrpcErrorCode } from './krpc.js';
 import type { CompactNode, KrpcQuery } from './krpc.js';
 import { idHex } from './node-id.js';
@@ -85,7 +86,7 @@ export async function answerQuery(ctx: ResponderContext, q: KrpcQuery, from: Pee
       const token = await ctx.tokens.issue(from.host);
       if (ctx.isClosed()) return;
       const stored = ctx.store.get(idHex(ih), s.maxPeersReply, ctx.now());
-      const values = stored.map((p) => encodeCompactAddr(p.host, p.port)).filter((v): v is Uint8Array => v !== undefined);
+      const values = stored.map((p) => encodeCompactPeer(p.host, p.port)).filter((v): v is Uint8Array => v !== undefined);
       const body: Body = (nn, nv) => ({
         id: ctx.ownId(),
         token,

@@ -4,7 +4,7 @@
  * and the previous secret is still accepted, so a token lives 5–10 minutes.
  */
 import { sha1 } from '#platform/sha';
-import { parseIP } from './addr.js';
+import { parseIP } from '../net/ip.js';
 import { randomBytes } from './node-id.js';
 
 /** Length of the tokens we hand out. */

@@ -7,7 +7,8 @@ import { TorrentError } from '../errors.js';
 import { bdecode, decodeUtf8Lossy, isDict } from '../metainfo/bencode.js';
 import type { BDict, BValue } from '../metainfo/bencode.js';
 import { toHex } from '../metainfo/info-hash.js';
-import { checkPeer, formatIPv4Bytes, formatIPv6Bytes, parseCompactPeers } from './address.js';
+import { formatIPv4, formatIPv6 } from '../net/ip.js';
+import { checkPeer, parseCompactPeers } from './address.js';
 import type { PeerListResult } from './address.js';
 import { clampInterval } from './types.js';
 import type { AnnounceResponse, IntervalLimits, ScrapeCounts, ScrapeResponse } from './types.js';
@@ -94,8 +95,8 @@ export function parseAnnounceResponse(bytes: Uint8Array, opts: ParseAnnounceOpti
   const interval = clampInterval(int(d, 'interval'), opts.defaultInterval ?? 1800, opts);
   const minRaw = int(d, 'min interval');
   const ext = d.get('external ip');
-  const externalIp = ext instanceof Uint8Array && ext.length === 4 ? formatIPv4Bytes(ext)
-    : ext instanceof Uint8Array && ext.length === 16 ? formatIPv6Bytes(ext) : undefined;
+  const externalIp = ext instanceof Uint8Array && ext.length === 4 ? formatIPv4(ext)
+    : ext instanceof Uint8Array && ext.length === 16 ? formatIPv6(ext) : undefined;
   const tid = d.get('tracker id');
   const warning = text(d, 'warning message');
   const complete = count(d, 'complete');

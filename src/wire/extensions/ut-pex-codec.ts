@@ -12,7 +12,9 @@
 import { bdecode, bencode, isDict } from '../../metainfo/bencode.js';
 import type { BValue } from '../../metainfo/bencode.js';
 import { TorrentError } from '../../errors.js';
-import { formatIPBytes, parseIPText } from './ut-pex-address.js';
+import { decodeCompactPeerList, writeCompactPeer } from '../../net/compact.js';
+import type { CompactPeerList } from '../../net/compact.js';
+import { parseIP, unmapIPv4 } from '../../net/ip.js';
 
 /** Extension name in the BEP 10 `m` dict. */
 export const UT_PEX = 'ut_pex';
@@ -58,10 +60,7 @@ function compactList(peers: readonly { host: string; port: number }[], family: 4
   const entry = family + 2;
   const out = new Uint8Array(peers.length * entry);
   peers.forEach((p, i) => {
-    const ip = parseIPText(p.host)!;
-    out.set(ip, i * entry);
-    out[i * entry + family] = p.port >> 8;
-    out[i * entry + family + 1] = p.port & 0xff;
+    writeCompactPeer(out, i * entry, unmapIPv4(parseIP(p.host)!), p.port);
   });
   return out;
 }
@@ -75,7 +74,8 @@ export function encodePexMessage(msg: PexMessage): Uint8Array {
     const v4: T[] = [];
     const v6: T[] = [];
     for (const p of list) {
-      const ip = parseIPText(p.host);
+      const parsed = parseIP(p.host);
+      const ip = parsed && unmapIPv4(parsed);
       if (!ip || !Number.isInteger(p.port) || p.port < 1 || p.port > 0xffff) {
         throw new TorrentError('invalid_argument', `not a PEX peer address: ${p.host}:${p.port}`);
       }
@@ -97,16 +97,12 @@ export function encodePexMessage(msg: PexMessage): Uint8Array {
 
 function readList(v: BValue | undefined, family: 4 | 16, max: number, flags?: BValue): { peers: PexPeer[]; cut: boolean } {
   if (!(v instanceof Uint8Array)) return { peers: [], cut: false };
-  const entry = family + 2;
-  const whole = Math.floor(v.length / entry);
-  const n = Math.min(whole, max);
+  const whole = Math.floor(v.length / (family + 2));
   const f = flags instanceof Uint8Array && flags.length === whole ? flags : undefined;
-  const peers: PexPeer[] = [];
-  for (let i = 0; i < n; i++) {
-    const off = i * entry;
-    peers.push({ host: formatIPBytes(v, family, off), port: (v[off + family]! << 8) | v[off + family + 1]!, flags: f ? f[i]! : 0 });
-  }
-  return { peers, cut: whole > max || v.length % entry !== 0 };
+  const list: CompactPeerList = { peers: [], dropped: 0 };
+  decodeCompactPeerList(v, family === 4 ? 4 : 6, max, list); // no filter: only the cap and a partial tail drop
+  const peers: PexPeer[] = list.peers.map((p, i) => ({ host: p.host, port: p.port, flags: f ? f[i]! : 0 }));
+  return { peers, cut: list.dropped > 0 };
 }
 
 /** Decodes a ut_pex payload, reading at most `maxPerList` entries of each list (default 50). */

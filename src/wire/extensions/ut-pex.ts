@@ -16,7 +16,7 @@
  */
 import { decodePexMessage, encodePexMessage, PEX_MAX_PEERS } from './ut-pex-codec.js';
 import type { PexPeer } from './ut-pex-codec.js';
-import { canonicalIP, isUnusablePeerAddress } from './ut-pex-address.js';
+import { canonicalIP, isUnusablePeerAddress } from '../../net/ip.js';
 import type { MessageVerdict } from './ut-metadata-codec.js';
 
 /** Tunables and context (defaults in brackets). */
@@ -50,7 +50,7 @@ export interface PexReceiveResult {
 }
 
 function keyOf(host: string, port: number): string | undefined {
-  const ip = canonicalIP(host);
+  const ip = canonicalIP(host, { unmapIPv4: true });
   return ip === undefined ? undefined : `${ip.includes(':') ? `[${ip}]` : ip}:${port}`;
 }
 

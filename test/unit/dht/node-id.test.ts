@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commonPrefixBits, compareDistance, crc32c, generateNodeId, idHex, randomIdWithPrefix, verifyNodeId } from '../../../src/dht/node-id.js';
-import { formatIP, isLocalIP, isUnusableAddr, parseIP } from '../../../src/dht/addr.js';
+import { isLocalIP, isUnusableAddr } from '../../../src/dht/addr.js';
+import { formatIP, parseIP } from '../../../src/net/ip.js';
 
 const hexBytes = (h: string) => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 

@@ -4,7 +4,7 @@ import { bencode } from '../../../src/metainfo/bencode.js';
 import { decodePexMessage, encodePexMessage, PexFlags } from '../../../src/wire/extensions/ut-pex-codec.js';
 import type { PexPeer } from '../../../src/wire/extensions/ut-pex-codec.js';
 import { PexTracker } from '../../../src/wire/extensions/ut-pex.js';
-import { canonicalIP, formatIPBytes, parseIPText } from '../../../src/wire/extensions/ut-pex-address.js';
+import { canonicalIP, formatIPv6, parseIP } from '../../../src/net/ip.js';
 
 const v4 = (i: number, port = 6881, flags = 0): PexPeer => ({ host: `10.0.${i >> 8}.${i & 0xff}`, port, flags });
 
@@ -56,12 +56,12 @@ describe('ut_pex codec', () => {
   });
 
   it('IP helpers: RFC 5952 text, v4-mapped folding, strict parsing', () => {
-    expect(formatIPBytes(parseIPText('2001:0db8:0:0:0:0:0:1')!, 16)).toBe('2001:db8::1');
-    expect(canonicalIP('::ffff:1.2.3.4')).toBe('1.2.3.4');
-    expect(canonicalIP('[fe80::1%eth0]')).toBe('fe80::1');
-    expect(parseIPText('01.2.3.4')).toBeUndefined();
-    expect(parseIPText('1.2.3')).toBeUndefined();
-    expect(parseIPText('1::2::3')).toBeUndefined();
+    expect(formatIPv6(parseIP('2001:0db8:0:0:0:0:0:1')!)).toBe('2001:db8::1');
+    expect(canonicalIP('::ffff:1.2.3.4', { unmapIPv4: true })).toBe('1.2.3.4');
+    expect(canonicalIP('[fe80::1%eth0]', { unmapIPv4: true })).toBe('fe80::1');
+    expect(parseIP('01.2.3.4')).toBeUndefined();
+    expect(parseIP('1.2.3')).toBeUndefined();
+    expect(parseIP('1::2::3')).toBeUndefined();
   });
 });
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  checkPeer, formatIPv6Bytes, isLocalHost, parseCompactPeers, parseIPv4Bytes, parseIPv6Bytes,
-} from '../../../src/tracker/address.js';
+import { formatIPv6, parseIPv4, parseIPv6 } from '../../../src/net/ip.js';
+import { checkPeer, isLocalHost, parseCompactPeers } from '../../../src/tracker/address.js';
 import type { PeerListResult } from '../../../src/tracker/address.js';
 import { clampInterval } from '../../../src/tracker/types.js';
 
@@ -9,12 +8,12 @@ describe('tracker address helpers', () => {
   it('parses and formats IPv6 like inet_pton / RFC 5952', () => {
     for (const [text, norm] of [['::', '::'], ['::1', '::1'], ['2001:db8::1', '2001:db8::1'], ['2001:0db8:0:0:0:0:0:1', '2001:db8::1'],
       ['fe80::1:0:0:1', 'fe80::1:0:0:1'], ['::ffff:1.2.3.4', '::ffff:102:304'], ['1:2:3:4:5:6:7:8', '1:2:3:4:5:6:7:8']]) {
-      const b = parseIPv6Bytes(text!);
+      const b = parseIPv6(text!);
       expect(b, text).toBeDefined();
-      expect(formatIPv6Bytes(b!)).toBe(norm);
+      expect(formatIPv6(b!)).toBe(norm);
     }
-    for (const bad of ['1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', '1:2:3:4:5:6:7::8', '::1.2.3', '']) expect(parseIPv6Bytes(bad), bad).toBeUndefined();
-    for (const bad of ['1.2.3', '01.2.3.4', '256.1.1.1', '1.2.3.4.5', ' 1.2.3.4']) expect(parseIPv4Bytes(bad), bad).toBeUndefined();
+    for (const bad of ['1::2::3', '1:2:3:4:5:6:7:8:9', '12345::', 'g::1', '1:2:3:4:5:6:7::8', '::1.2.3', '']) expect(parseIPv6(bad), bad).toBeUndefined();
+    for (const bad of ['1.2.3', '01.2.3.4', '256.1.1.1', '1.2.3.4.5', ' 1.2.3.4']) expect(parseIPv4(bad), bad).toBeUndefined();
   });
 
   it('classifies loopback and LAN hosts', () => {
