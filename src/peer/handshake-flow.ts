@@ -13,6 +13,7 @@ import { encodeExtensionHandshake } from '../wire/extensions/extension-handshake
 import type { ExtensionHandshake } from '../wire/extensions/extension-handshake.js';
 import type { PeerSettings } from './limits.js';
 import type { PeerOwnerQueries } from './peer-owner.js';
+import { parseIP } from '../net/ip.js';
 
 /** Incremental handshake reading with a one-shot info-hash notification. */
 export class HandshakeFlow {
@@ -117,60 +118,7 @@ export function firstMessages(
   return out;
 }
 
-/** 4 or 16 bytes for an IPv4 / IPv6 literal (brackets allowed), else undefined (memory hosts, names). */
+/** 4 or 16 bytes for an IPv4 / IPv6 literal (brackets and a zone allowed), else undefined (memory hosts, names). */
 export function ipBytes(host: string): Uint8Array | undefined {
-  const h = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
-  const v4 = parseV4(h);
-  if (v4) return v4;
-  if (!h.includes(':')) return undefined;
-  return parseV6(h.split('%')[0]!);
-}
-
-function parseV4(h: string): Uint8Array | undefined {
-  const parts = h.split('.');
-  if (parts.length !== 4) return undefined;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i]!;
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    out[i] = v;
-  }
-  return out;
-}
-
-function parseV6(h: string): Uint8Array | undefined {
-  let tail4: Uint8Array | undefined;
-  let text = h;
-  const lastColon = text.lastIndexOf(':');
-  if (text.slice(lastColon + 1).includes('.')) {
-    tail4 = parseV4(text.slice(lastColon + 1));
-    if (!tail4) return undefined;
-    text = `${text.slice(0, lastColon + 1)}0:0`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) return undefined;
-  const groups = (s: string): number[] | undefined => {
-    if (s === '') return [];
-    const out: number[] = [];
-    for (const g of s.split(':')) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-      out.push(Number.parseInt(g, 16));
-    }
-    return out;
-  };
-  const head = groups(halves[0]!);
-  const tail = halves.length === 2 ? groups(halves[1]!) : [];
-  if (!head || !tail) return undefined;
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const all = [...head, ...new Array<number>(halves.length === 2 ? missing : 0).fill(0), ...tail];
-  const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    out[2 * i] = all[i]! >> 8;
-    out[2 * i + 1] = all[i]! & 0xff;
-  }
-  if (tail4) out.set(tail4, 12);
-  return out;
+  return parseIP(host);
 }
