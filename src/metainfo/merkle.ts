@@ -15,16 +15,22 @@ export const MERKLE_BLOCK = 16384;
 export const HASH_LEN = 32;
 
 const padCache: Uint8Array[] = [new Uint8Array(HASH_LEN)];
+/** The cache is extended by one chain of awaits at a time, so concurrent callers never interleave writes. */
+let padFill: Promise<void> = Promise.resolve();
 
 /** The root of an all-zero-leaf subtree of the given height (0 = a zero leaf). */
 export async function padHash(height: number): Promise<Uint8Array> {
-  while (padCache.length <= height) {
-    const below = padCache[padCache.length - 1]!;
-    const pair = new Uint8Array(HASH_LEN * 2);
-    pair.set(below, 0);
-    pair.set(below, HASH_LEN);
-    padCache.push(await sha256(pair));
-  }
+  if (height < padCache.length) return padCache[height]!;
+  padFill = padFill.then(async () => {
+    while (padCache.length <= height) {
+      const below = padCache[padCache.length - 1]!;
+      const pair = new Uint8Array(HASH_LEN * 2);
+      pair.set(below, 0);
+      pair.set(below, HASH_LEN);
+      padCache.push(await sha256(pair));
+    }
+  });
+  await padFill;
   return padCache[height]!;
 }
 
