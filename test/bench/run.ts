@@ -4,6 +4,7 @@ export {};
 
 const benches: Array<{ name: string; load: () => Promise<{ run(): Promise<void> }> }> = [
   { name: 'create-torrent', load: () => import('./create-torrent.bench.js') },
+  { name: 'transfer', load: () => import('./transfer.bench.js') },
   { name: 'metainfo', load: () => import('./metainfo.bench.js') },
   { name: 'wire-parser', load: () => import('./wire-parser.bench.js') },
   { name: 'picker', load: () => import('./picker.bench.js') },

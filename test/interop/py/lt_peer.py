@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""One python3-libtorrent peer (seed or leech) for interop tests and benchmarks. Run with /usr/bin/python3.
+
+usage: lt_peer.py --torrent F --save DIR --mode seed|download [--host 127.0.0.1] [--port N]
+                  [--peer host:port]... [--seed-mode] [--utp off|on] [--encryption on|off]
+                  [--exit-when-done] [--interval SECONDS]
+
+Settings: listens on HOST:PORT (port 0 = any free port), uTP off unless --utp on (TCP figures),
+allow_multiple_connections_per_ip, no DHT / LSD / UPnP / NAT-PMP, fast extension on (libtorrent's default).
+--encryption on keeps libtorrent's default policy (outgoing connections try MSE first and retry in
+plaintext), off disables MSE both ways.
+
+stdout: JSON lines, each with "event" and "t" (wall clock, ms since the epoch):
+  ready    {port, infoHash, infoHashes{v1,v2}, state, progress}   after listening and checking
+  progress {progress, downloadRate, uploadRate, numPeers, state, totalDone, totalUpload, totalDownload}  ~1/s
+  done     {bytes, seconds, firstByteSeconds, cpuSeconds, maxRSS, hashFailures}   download finished (leech)
+  error    {message, code}
+  exit     {cpuSeconds, maxRSS, totalUpload, totalDownload}   on shutdown
+stdin: JSON lines {"cmd":"connect","host":H,"port":P}; closing stdin (or SIGTERM / SIGINT) stops the peer.
+"""
+import argparse
+import json
+import queue
+import resource
+import signal
+import sys
+import threading
+import time
+
+import libtorrent as lt
+
+STOP = threading.Event()
+COMMANDS = queue.Queue()
+
+
+def emit(event, **fields):
+    fields = {'event': event, 't': time.time() * 1000, **fields}
+    sys.stdout.write(json.dumps(fields) + '\n')
+    sys.stdout.flush()
+
+
+def usage_stats():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return {'cpuSeconds': ru.ru_utime + ru.ru_stime, 'maxRSS': ru.ru_maxrss * 1024}
+
+
+def read_stdin():
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            COMMANDS.put(json.loads(line))
+        except ValueError:
+            emit('error', message='bad command line on stdin: %s' % line[:200], code='usage')
+    STOP.set()
+
+
+def parse_peer(text):
+    host, _, port = text.rpartition(':')
+    if not host or not port.isdigit():
+        raise ValueError('peer must be host:port, got %r' % text)
+    return (host.strip('[]'), int(port))
+
+
+def state_name(st):
+    return str(st.state).split('.')[-1]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument('--torrent', required=True)
+    ap.add_argument('--save', required=True)
+    ap.add_argument('--mode', choices=['seed', 'download'], required=True)
+    ap.add_argument('--host', default='127.0.0.1')
+    ap.add_argument('--port', type=int, default=0)
+    ap.add_argument('--peer', action='append', default=[])
+    ap.add_argument('--seed-mode', action='store_true')
+    ap.add_argument('--utp', choices=['on', 'off'], default='off')
+    ap.add_argument('--encryption', choices=['on', 'off'], default='on')
+    ap.add_argument('--exit-when-done', action='store_true')
+    ap.add_argument('--interval', type=float, default=1.0)
+    args = ap.parse_args()
+
+    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
+    signal.signal(signal.SIGINT, lambda *_: STOP.set())
+    threading.Thread(target=read_stdin, daemon=True).start()
+
+    try:
+        peers = [parse_peer(p) for p in args.peer]
+    except ValueError as e:
+        emit('error', message=str(e), code='usage')
+        return 2
+
+    utp = args.utp == 'on'
+    settings = {
+        'listen_interfaces': '%s:%d' % (args.host, args.port),
+        'enable_outgoing_utp': utp,
+        'enable_incoming_utp': utp,
+        'enable_outgoing_tcp': True,
+        'enable_incoming_tcp': True,
+        'allow_multiple_connections_per_ip': True,
+        'enable_dht': False,
+        'enable_lsd': False,
+        'enable_upnp': False,
+        'enable_natpmp': False,
+        'alert_mask': lt.alert.category_t.error_notification | lt.alert.category_t.status_notification
+        | lt.alert.category_t.storage_notification,
+    }
+    if args.encryption == 'off':
+        settings['out_enc_policy'] = int(lt.enc_policy.disabled)
+        settings['in_enc_policy'] = int(lt.enc_policy.disabled)
+    ses = lt.session(settings)
+
+    try:
+        ti = lt.torrent_info(args.torrent)
+    except Exception as e:  # noqa: BLE001 - report any parse failure as an event
+        emit('error', message='cannot load torrent: %s' % e, code='torrent_invalid')
+        return 1
+    atp = lt.add_torrent_params()
+    atp.ti = ti
+    atp.save_path = args.save
+    if args.seed_mode:
+        atp.flags |= lt.torrent_flags.seed_mode
+    h = ses.add_torrent(atp)
+    added_at = time.time()
+
+    ih = ti.info_hashes()
+    v1 = str(ih.v1) if ih.has_v1() else None
+    v2 = str(ih.v2) if ih.has_v2() else None
+    info_hash = v1 if v1 is not None else v2[:40]
+
+    # Wait for the listen socket and for checking to end.
+    port = 0
+    deadline = time.time() + 600
+    while not STOP.is_set():
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.listen_failed_alert):
+                emit('error', message=a.message(), code='listen_failed')
+                return 1
+            if isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
+                emit('error', message=a.message(), code='torrent_error')
+                return 1
+        port = ses.listen_port()
+        st = h.status()
+        if port and st.state not in (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data):
+            break
+        if time.time() > deadline:
+            emit('error', message='timed out waiting to listen and check', code='timed_out')
+            return 1
+        ses.wait_for_alert(50)
+    if STOP.is_set():
+        return 0
+    st = h.status()
+    emit('ready', port=port, infoHash=info_hash, infoHashes={'v1': v1, 'v2': v2}, state=state_name(st), progress=st.progress)
+
+    for p in peers:
+        h.connect_peer(p)
+
+    hash_failures = 0
+    first_byte = None
+    done_sent = args.mode == 'seed'
+    next_progress = time.time() + args.interval
+    next_reconnect = time.time() + 3
+    while not STOP.is_set():
+        ses.wait_for_alert(100 if first_byte is not None or done_sent else 10)
+        for a in ses.pop_alerts():
+            if isinstance(a, lt.hash_failed_alert):
+                hash_failures += 1
+            elif isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
+                emit('error', message=a.message(), code='torrent_error')
+        while not COMMANDS.empty():
+            cmd = COMMANDS.get()
+            if cmd.get('cmd') == 'connect':
+                h.connect_peer((str(cmd['host']), int(cmd['port'])))
+                peers.append((str(cmd['host']), int(cmd['port'])))
+            else:
+                emit('error', message='unknown command %r' % cmd.get('cmd'), code='usage')
+        now = time.time()
+        st = h.status()
+        if first_byte is None and st.total_payload_download > 0:
+            first_byte = now
+        if not done_sent and st.is_finished:
+            done_sent = True
+            emit('done', bytes=st.total_wanted, seconds=now - added_at,
+                 firstByteSeconds=(first_byte - added_at) if first_byte is not None else None,
+                 hashFailures=hash_failures, totalDownload=st.total_payload_download, **usage_stats())
+            if args.exit_when_done:
+                break
+        if now >= next_reconnect and not st.is_seeding:
+            # libtorrent retries known peers itself; this only re-adds the ones we were told about.
+            connected = {(p.ip[0], p.ip[1]) for p in h.get_peer_info()}
+            for p in peers:
+                if p not in connected:
+                    h.connect_peer(p)
+            next_reconnect = now + 3
+        if now >= next_progress:
+            emit('progress', progress=st.progress, downloadRate=st.download_payload_rate,
+                 uploadRate=st.upload_payload_rate, numPeers=st.num_peers, state=state_name(st),
+                 totalDone=st.total_done, totalUpload=st.total_payload_upload,
+                 totalDownload=st.total_payload_download)
+            next_progress = now + args.interval
+
+    st = h.status()
+    emit('exit', totalUpload=st.total_payload_upload, totalDownload=st.total_payload_download, **usage_stats())
+    ses.remove_torrent(h)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
