@@ -2,7 +2,9 @@
  * swarmkit for Node: the core (src/index.ts) plus Node's pieces. `Session` here stores torrents on
  * disk by default (fs storage under each torrent's savePath, default the working directory), hashes
  * on a worker_threads pool, and reaches peers over TCP: one listening TCP transport per
- * `listenInterfaces` entry (e.g. '0.0.0.0:6881,[::]:6881'; port 0 = any free port).
+ * `listenInterfaces` entry (e.g. '0.0.0.0:6881,[::]:6881'; port 0 = any free port). One UDP socket on
+ * the listen port carries the DHT and UDP trackers (transports/udp); LSD runs on real multicast
+ * (transports/lsd). `enableDht` / `enableLsd` (default true, as libtorrent) turn them off.
  */
 import { Session as CoreSession } from '../src/session/session.js';
 import type { SessionOptions } from '../src/session/session.js';
@@ -11,6 +13,10 @@ import { parseListenInterfaces } from '../src/session/listen-interfaces.js';
 import type { Transport } from '../src/interfaces/transport.js';
 import { createFsStorage } from '../storage-adapters/fs/index.js';
 import { createTcpTransport } from '../transports/tcp/index.js';
+import { createUdpFactory } from '../transports/udp/index.js';
+import { startLsd } from '../transports/lsd/index.js';
+import type { LsdFactory } from '../src/session/discovery.js';
+import { lookup } from 'node:dns/promises';
 
 export * from '../src/index.js';
 export { createFsStorage } from '../storage-adapters/fs/index.js';
@@ -20,6 +26,16 @@ export type { MemoryStorageAdapter, MemoryStorageOptions } from '../storage-adap
 export { createHashPool } from '../src/platform/hash-pool.node.js';
 export type { HashPool } from '../src/platform/hash-pool.node.js';
 export { createTcpTransport } from '../transports/tcp/index.js';
+export { createUdpFactory } from '../transports/udp/index.js';
+export { startLsd } from '../transports/lsd/index.js';
+
+/** LSD for a Node session: the IPv4 group on every interface (transports/lsd). */
+export const nodeLsd: LsdFactory = (o) => startLsd({ listenPort: o.listenPort, onPeer: (ih, p) => o.onPeer(ih, p), onError: o.onError });
+
+/** Resolves a DHT bootstrap host name to its addresses. */
+export async function resolveHost(host: string): Promise<string[]> {
+  return (await lookup(host, { all: true })).map((a) => a.address);
+}
 export type { TcpTransportOptions } from '../transports/tcp/index.js';
 
 /**
@@ -43,6 +59,9 @@ export class Session extends CoreSession {
       ...opts,
       storage: opts.storage ?? ((savePath: string) => createFsStorage({ savePath: savePath === '' ? '.' : savePath })),
       transports: opts.transports ?? tcpTransportsFor(settings.listenInterfaces, settings.peerConnectTimeout),
+      datagram: opts.datagram ?? createUdpFactory(),
+      lsd: opts.lsd ?? nodeLsd,
+      resolve: opts.resolve ?? resolveHost,
     });
   }
 }

@@ -47,7 +47,16 @@ export function alertMessage(a: Alert): string {
     case 'peer_blocked': return `${who(a)}: blocked peer: ${ep(a.endpoint)} (${a.reason})`;
     case 'tracker_announce': return `${who(a)} (${a.url}) sending announce (${a.event})`;
     case 'tracker_reply': return `${who(a)} (${a.url}) received peers: ${a.numPeers}`;
-    case 'tracker_error': return `${who(a)} (${a.url}) (${a.timesInRow}) ${a.error.message}`;
+    case 'tracker_error': return `${who(a)} (${a.url}) (${a.timesInRow}) ${a.error.message} (retry in ${a.retryIn}s)`;
+    case 'tracker_warning': return `${who(a)} (${a.url}) warning: ${a.message}`;
+    case 'scrape_reply': return `${who(a)} (${a.url}) scrape reply: ${a.incomplete} ${a.complete}`;
+    case 'scrape_failed': return `${who(a)} (${a.url}) scrape failed: ${a.error.message}`;
+    case 'dht_bootstrap': return `DHT bootstrap complete (${a.nodes} nodes)`;
+    case 'dht_reply': return `${who(a)} received DHT peers: ${a.numPeers} from ${ep(a.from)}`;
+    case 'dht_get_peers': return `incoming dht get_peers: ${a.infoHash} from ${ep(a.from)}`;
+    case 'dht_announce': return `incoming dht announce: ${a.ip}:${a.port} (${a.infoHash})`;
+    case 'lsd_peer': return `${who(a)} received peer from local service discovery: ${ep(a.endpoint)}`;
+    case 'session_error': return `session error: [${a.error.code}] ${a.error.message}`;
     case 'save_resume_data': return `${who(a)} resume data generated`;
     case 'save_resume_data_failed': return `${who(a)} resume data was not generated: ${a.error.message}`;
     case 'session_stats': return `session stats (${Object.keys(a.counters).length} values)`;

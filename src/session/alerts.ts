@@ -90,7 +90,25 @@ export type PeerBannedAlert = T<'peer_banned', { readonly endpoint: AlertEndpoin
 export type PeerBlockedAlert = T<'peer_blocked', { readonly endpoint: AlertEndpoint; readonly reason: string }>;
 export type TrackerAnnounceAlert = T<'tracker_announce', { readonly url: string; readonly event: string }>;
 export type TrackerReplyAlert = T<'tracker_reply', { readonly url: string; readonly numPeers: number }>;
-export type TrackerErrorAlert = T<'tracker_error', { readonly url: string; readonly error: AlertError; readonly timesInRow: number }>;
+/** An announce failed; `timesInRow` counts consecutive failures, `retryIn` is the back-off in seconds. */
+export type TrackerErrorAlert = T<'tracker_error', { readonly url: string; readonly error: AlertError; readonly timesInRow: number; readonly retryIn: number }>;
+/** A tracker answered with a `warning message`. */
+export type TrackerWarningAlert = T<'tracker_warning', { readonly url: string; readonly message: string }>;
+/** A scrape answered (seeds, leechers, completed downloads). */
+export type ScrapeReplyAlert = T<'scrape_reply', { readonly url: string; readonly complete: number; readonly incomplete: number; readonly downloaded: number }>;
+export type ScrapeFailedAlert = T<'scrape_failed', { readonly url: string; readonly error: AlertError }>;
+/** The DHT finished bootstrapping; `nodes` is the routing table size. */
+export type DhtBootstrapAlert = S<'dht_bootstrap', { readonly nodes: number }>;
+/** A DHT get_peers lookup of ours found peers (torrent alert when the torrent is in the session). */
+export type DhtReplyAlert = T<'dht_reply', { readonly numPeers: number; readonly from: AlertEndpoint }>;
+/** Someone asked our DHT node for peers of `infoHash` (hex). */
+export type DhtGetPeersAlert = S<'dht_get_peers', { readonly infoHash: string; readonly from: AlertEndpoint }>;
+/** Someone announced itself to our DHT node. */
+export type DhtAnnounceAlert = S<'dht_announce', { readonly infoHash: string; readonly ip: string; readonly port: number }>;
+/** A peer was found on the local network (BEP 14). */
+export type LsdPeerAlert = T<'lsd_peer', { readonly endpoint: AlertEndpoint }>;
+/** A session-level failure that did not stop the session (e.g. a corrupt saved state). */
+export type SessionErrorAlert = S<'session_error', { readonly error: AlertError }>;
 /** Reply to saveResumeData(): bencoded resume data. */
 export type SaveResumeDataAlert = T<'save_resume_data', { readonly resumeData: Uint8Array }>;
 export type SaveResumeDataFailedAlert = T<'save_resume_data_failed', { readonly error: AlertError }>;
@@ -113,7 +131,8 @@ export type Alert =
   | PieceFinishedAlert | HashFailedAlert | MetadataReceivedAlert | MetadataFailedAlert | FileCompletedAlert
   | StateUpdateAlert | AlertsDroppedAlert | ListenSucceededAlert | ListenFailedAlert | PeerConnectAlert
   | PeerDisconnectedAlert | PeerBannedAlert | PeerBlockedAlert | TrackerAnnounceAlert | TrackerReplyAlert
-  | TrackerErrorAlert | SaveResumeDataAlert | SaveResumeDataFailedAlert | SessionStatsAlert | PerformanceAlert
+  | TrackerErrorAlert | TrackerWarningAlert | ScrapeReplyAlert | ScrapeFailedAlert | DhtBootstrapAlert | DhtReplyAlert
+  | DhtGetPeersAlert | DhtAnnounceAlert | LsdPeerAlert | SessionErrorAlert | SaveResumeDataAlert | SaveResumeDataFailedAlert | SessionStatsAlert | PerformanceAlert
   | LogAlert | TorrentLogAlert | PeerLogAlert;
 
 /** The `type` strings of {@link Alert}. */
@@ -156,6 +175,15 @@ export const ALERT_CATEGORY: Readonly<Record<AlertType, number>> = {
   tracker_announce: C.tracker,
   tracker_reply: C.tracker,
   tracker_error: C.tracker | C.error,
+  tracker_warning: C.tracker | C.error,
+  scrape_reply: C.tracker,
+  scrape_failed: C.tracker | C.error,
+  dht_bootstrap: C.dht,
+  dht_reply: C.dht | C.tracker,
+  dht_get_peers: C.dht,
+  dht_announce: C.dht,
+  lsd_peer: C.peer,
+  session_error: C.error,
   save_resume_data: C.storage,
   save_resume_data_failed: C.storage | C.error,
   session_stats: C.stats,

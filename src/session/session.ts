@@ -16,7 +16,8 @@ import type { StorageAdapter } from '../interfaces/storage.js';
 import type { Logger } from '../interfaces/logger.js';
 import type { PeerAddress, Transport } from '../interfaces/transport.js';
 import { silentLogger } from '../interfaces/logger.js';
-import { infoHashId, toHex } from '../metainfo/info-hash.js';
+import { fromHex, infoHashId, toHex } from '../metainfo/info-hash.js';
+import { decodeSessionState } from './session-state.js';
 import type { InfoHashes } from '../metainfo/info-hash.js';
 import type { TorrentInfo } from '../metainfo/torrent-info.js';
 import { createHashPool } from '#platform/hash-pool';
@@ -37,6 +38,9 @@ import type { HandleResolver } from './torrent-handle.js';
 import { toAlertError } from '../torrent/torrent.js';
 import type { SwarmNet } from '../torrent/swarm/net.js';
 import { Connections } from './connections.js';
+import { SessionDiscovery } from './discovery.js';
+import type { LsdFactory } from './discovery.js';
+import type { DatagramFactory } from '../interfaces/datagram.js';
 
 /** Where torrents' data goes: one adapter for all, or a factory called once per save path. */
 export type StorageOption = StorageAdapter | ((savePath: string) => StorageAdapter);
@@ -56,6 +60,17 @@ export interface SessionOptions {
    * core (no peers), TCP on `listenInterfaces` in entry/node.ts.
    */
   transports?: readonly Transport[];
+  /** UDP sockets for the DHT and UDP trackers (one socket, on the listen port); entry/node.ts passes transports/udp. */
+  datagram?: DatagramFactory;
+  /** Starts local service discovery (BEP 14) when `enableLsd`; entry/node.ts passes transports/lsd. */
+  lsd?: LsdFactory;
+  /** Resolves host names of DHT bootstrap nodes (src/ has no DNS); entry/node.ts passes node:dns. */
+  resolve?: (host: string) => Promise<string[]>;
+  /**
+   * A state from {@link Session.saveState}: its settings apply under `settings` given here, its DHT id and
+   * nodes seed the DHT. A corrupt state is ignored with a session_error alert.
+   */
+  state?: Uint8Array;
 }
 
 /** Options of {@link Session.removeTorrent}. */
@@ -67,7 +82,7 @@ export interface RemoveOptions {
 interface Entry {
   readonly torrent: Torrent;
   readonly infoHashes: InfoHashes;
-  readonly ti: TorrentInfo | undefined;
+  ti: TorrentInfo | undefined;
 }
 
 /** A BitTorrent session. */
@@ -80,6 +95,7 @@ export class Session {
   /** Hex of a 20-byte handshake info-hash (v1, or v2 truncated) → id, for routing incoming peers. */
   readonly #byHandshake = new Map<string, string>();
   readonly #conns: Connections;
+  readonly #disc: SessionDiscovery;
   readonly #net: SwarmNet;
   readonly #dirty = new Set<string>();
   readonly #slots: Slots;
@@ -96,7 +112,7 @@ export class Session {
   readonly #resolver: HandleResolver;
 
   constructor(opts: SessionOptions = {}) {
-    this.#settings = { ...defaultSettings, ...validateSettings(opts.settings ?? {}) };
+    this.#settings = { ...defaultSettings, ...stateSettings(opts.state), ...validateSettings(opts.settings ?? {}) };
     this.#queue = new AlertQueue({ mask: this.#settings.alertMask, limit: this.#settings.alertQueueSize });
     this.#slots = new Slots(this.#settings.activeChecking);
     this.#storage = opts.storage;
@@ -114,6 +130,11 @@ export class Session {
       sessionPaused: () => this.#paused,
       changed: (id) => this.#dirty.add(id),
       net: () => this.#net,
+      discovery: () => this.#disc,
+      metadataReceived: (id, ti) => {
+        const e = this.#entries.get(id);
+        if (e) e.ti = ti;
+      },
     };
     this.#conns = new Connections(opts.transports ?? [], {
       settings: () => this.#settings,
@@ -121,7 +142,7 @@ export class Session {
       post: (type, fields) => this.#post(type, fields),
       route: (ih) => {
         const id = this.#byHandshake.get(toHex(ih));
-        return id === undefined ? undefined : this.#entries.get(id)?.torrent.swarm.swarm;
+        return id === undefined ? undefined : this.#entries.get(id)?.torrent.swarm.owner;
       },
       banned: (host) => {
         for (const e of this.#entries.values()) e.torrent.swarm.closeHost(host);
@@ -129,6 +150,22 @@ export class Session {
       logger: this.#logger,
     });
     const conns = this.#conns;
+    this.#disc = new SessionDiscovery(
+      {
+        peerId: conns.peerId,
+        settings: () => this.#settings,
+        post: (type, fields) => this.#post(type, fields),
+        listenReady: conns.ready,
+        listenPort: () => conns.listenPort(),
+        torrentOf: (hex) => {
+          const t = this.#byHandshakeHex(hex);
+          return t && { infoHash: t.id, name: t.name };
+        },
+        lsdPeer: (hex, peer) => this.#byHandshakeHex(hex)?.discovery.addPeer(peer, 'lsd'),
+        logger: this.#logger,
+      },
+      { ...(opts.datagram ? { datagram: opts.datagram } : {}), ...(opts.lsd ? { lsd: opts.lsd } : {}), ...(opts.resolve ? { resolve: opts.resolve } : {}), ...(opts.state ? { state: opts.state } : {}) },
+    );
     this.#net = {
       peerId: conns.peerId,
       settings: () => this.#settings,
@@ -148,6 +185,11 @@ export class Session {
       torrentInfoOf: (t) => this.#entries.get(t.id)?.ti,
       canDial: (a) => this.#conns.canDial(a),
     };
+  }
+
+  #byHandshakeHex(hex: string): Torrent | undefined {
+    const id = this.#byHandshake.get(hex);
+    return id === undefined ? undefined : this.#entries.get(id)?.torrent;
   }
 
   #post<K extends AlertType>(type: K, fields: AlertFields<K>): void {
@@ -229,6 +271,7 @@ export class Session {
           urlSeeds: [...(ti?.urlList ?? []), ...(p.urlSeeds ?? [])],
           peers: (p.peers ?? []).map(checkPeerAddress),
           handshakeHash: (infoHashes.v1 ?? infoHashes.v2!.subarray(0, 20)),
+          infoHashes,
         },
         this.#host,
       );
@@ -323,9 +366,63 @@ export class Session {
     for (const e of this.#entries.values()) e.torrent.swarm.closeBlocked((h) => this.#conns.blocked(h) !== undefined);
   }
 
-  /** Resolves once the listeners are bound; rejects with `listen_failed` when none of those asked for could be. */
-  ready(): Promise<void> {
-    return this.#conns.ready;
+  /**
+   * Resolves once the listeners are bound (and the UDP socket, DHT node and LSD are set up); rejects with
+   * `listen_failed` when none of the TCP listeners asked for could be bound.
+   */
+  async ready(): Promise<void> {
+    await this.#conns.ready;
+    await this.#disc.ready;
+  }
+
+  /** The UDP port of the DHT and UDP trackers (0 when there is no UDP socket). */
+  dhtPort(): number {
+    return this.#disc.udpPort();
+  }
+
+  /** Whether the DHT node runs. */
+  isDhtRunning(): boolean {
+    return this.#disc.dhtNode() !== undefined;
+  }
+
+  #dhtNode(): NonNullable<ReturnType<SessionDiscovery['dhtNode']>> {
+    this.#live();
+    const n = this.#disc.dhtNode();
+    if (!n) throw new TorrentError('not_supported', 'the DHT is not running (enableDht off, no UDP socket, or not ready yet)');
+    return n;
+  }
+
+  /** Looks up peers of a 20-byte info-hash (or 40 hex digits) on the DHT (dht_reply alerts as they come). */
+  async dhtGetPeers(infoHash: Uint8Array | string): Promise<PeerAddress[]> {
+    const node = this.#dhtNode();
+    return (await node.getPeers(hash20(infoHash))).peers;
+  }
+
+  /** Announces that we serve `infoHash` on `port` (default our listen port) to the DHT. */
+  async dhtAnnounce(infoHash: Uint8Array | string, port?: number): Promise<{ peers: PeerAddress[]; announcedTo: number }> {
+    const node = this.#dhtNode();
+    return node.announce(hash20(infoHash), { port: port ?? this.listenPort() });
+  }
+
+  /** Pings a DHT node and adds it to the routing table when it answers (libtorrent add_dht_node). */
+  addDhtNode(addr: PeerAddress): Promise<boolean> {
+    return this.#dhtNode().addNode(addr);
+  }
+
+  /** Settings and DHT state (node id and good nodes), bencoded; give it to {@link loadState} or `state`. */
+  saveState(): Uint8Array {
+    return this.#disc.saveState();
+  }
+
+  /**
+   * Applies a state from {@link saveState}: its settings (those that are valid; others are skipped) and,
+   * before the DHT starts, its node id and nodes. Throws a typed error (bdecode_*, invalid_argument) for
+   * bytes that are not a state; nothing is changed then.
+   */
+  loadState(state: Uint8Array): void {
+    this.#live();
+    const { settings } = this.#disc.loadState(state);
+    this.applySettings(settings);
   }
 
   /** The bound TCP listen port (else the first listener's), 0 when not listening. */
@@ -414,9 +511,30 @@ export class Session {
     this.#byHandshake.clear();
     const results = await Promise.allSettled(torrents.map((t) => t.shutdown(false)));
     for (const r of results) if (r.status === 'rejected') this.#logger.warn('closing a torrent failed', { error: String(r.reason) });
+    await this.#disc.close();
     await this.#conns.close();
     if (this.#ownPool && this.#pool) await this.#pool.close();
     this.#pool = undefined;
     this.#queue.close();
+  }
+}
+
+/** A 20-byte info-hash from bytes or 40 hex digits. */
+function hash20(ih: Uint8Array | string): Uint8Array {
+  if (typeof ih === 'string') {
+    if (!/^[0-9a-fA-F]{40}$/.test(ih)) throw new TorrentError('invalid_argument', 'an info-hash is 40 hex digits');
+    return fromHex(ih);
+  }
+  if (!(ih instanceof Uint8Array) || ih.length !== 20) throw new TorrentError('invalid_argument', 'an info-hash is 20 bytes');
+  return ih;
+}
+
+/** Settings inside a saved state (ignored here when corrupt: SessionDiscovery reports it). */
+function stateSettings(state: Uint8Array | undefined): Partial<SettingsPack> {
+  if (!state) return {};
+  try {
+    return decodeSessionState(state).settings;
+  } catch {
+    return {};
   }
 }

@@ -3,8 +3,9 @@
  * against python3-libtorrent 2.0.8's `default_settings()`), except where noted: `userAgent` and
  * `peerFingerprint` name this library, not libtorrent.
  *
- * Settings of parts not built yet (DHT, LSD, uTP, UPnP, rate limits) are stored and validated now and
- * read by those parts when they land. `listenInterfaces` is read once, when the session starts.
+ * Settings of parts not built yet (uTP, UPnP, rate limits) are stored and validated now and read by those
+ * parts when they land. `listenInterfaces`, `enableDht`, `enableLsd` and the DHT settings are read once,
+ * when the session starts (the DHT node and LSD service are made then).
  */
 import { TorrentError } from '../errors.js';
 import { alertCategory } from './alert-category.js';
@@ -82,7 +83,19 @@ export interface SettingsPack {
   maxPieceCount: number;
   dhtBootstrapNodes: string;
   dhtAnnounceInterval: number;
+  /** BEP 42: refuse DHT nodes whose id does not match their IP (turn off only for loopback tests). */
+  dhtEnforceNodeId: boolean;
+  /** One DHT routing-table entry per IP (off only for loopback tests). */
+  dhtRestrictRoutingIps: boolean;
+  /** One DHT lookup candidate per IP (off only for loopback tests). */
+  dhtRestrictSearchIps: boolean;
+  /** DHT queries per second from one IP before it is blocked (0 = no limit). */
+  dhtBlockRatelimit: number;
+  /** Outgoing DHT bytes per second (0 = no limit). */
+  dhtUploadRateLimit: number;
   localServiceAnnounceInterval: number;
+  /** Milliseconds between two ut_pex messages to one peer (BEP 11: 60 000; a swarmkit setting, shorter in tests). */
+  pexIntervalMs: number;
   maxPexPeers: number;
   urlseedTimeout: number;
   urlseedWaitRetry: number;
@@ -153,7 +166,13 @@ export const defaultSettings: Readonly<SettingsPack> = Object.freeze({
   maxPieceCount: 2_097_152,
   dhtBootstrapNodes: 'dht.libtorrent.org:25401',
   dhtAnnounceInterval: 900,
+  dhtEnforceNodeId: true,
+  dhtRestrictRoutingIps: true,
+  dhtRestrictSearchIps: true,
+  dhtBlockRatelimit: 5,
+  dhtUploadRateLimit: 8000,
   localServiceAnnounceInterval: 300,
+  pexIntervalMs: 60_000,
   maxPexPeers: 50,
   urlseedTimeout: 20,
   urlseedWaitRetry: 30,
@@ -245,7 +264,13 @@ const RULES: { readonly [K in keyof SettingsPack]: Rule } = {
   maxPieceCount: int(1),
   dhtBootstrapNodes: str(),
   dhtAnnounceInterval: int(1),
+  dhtEnforceNodeId: bool,
+  dhtRestrictRoutingIps: bool,
+  dhtRestrictSearchIps: bool,
+  dhtBlockRatelimit: int(0),
+  dhtUploadRateLimit: int(0),
   localServiceAnnounceInterval: int(1),
+  pexIntervalMs: int(100, 3_600_000),
   maxPexPeers: int(0),
   urlseedTimeout: int(1),
   urlseedWaitRetry: int(0),

@@ -11,6 +11,9 @@ import type { TorrentInfo } from '../metainfo/torrent-info.js';
 import type { Torrent } from '../torrent/torrent.js';
 import { checkPeerAddress } from './add-torrent-params.js';
 import type { TorrentStatus } from './torrent-status.js';
+import type { TrackerStatus } from '../tracker/announcer-types.js';
+
+export type { TrackerStatus } from '../tracker/announcer-types.js';
 
 /** How a handle finds its torrent (implemented by the session). @internal */
 export interface HandleResolver {
@@ -154,6 +157,31 @@ export class TorrentHandle {
       throw new TorrentError('not_supported', `no transport can reach ${a.host}:${a.port}`, { details: { host: a.host, port: a.port } });
     }
     t.swarm.addPeer(a);
+  }
+
+  /** The torrent's trackers with their status (libtorrent trackers(): tier, fails, last error, scrape counts). */
+  trackers(): TrackerStatus[] {
+    return this.#t().discovery.trackers();
+  }
+
+  /** Adds a tracker to `tier` (default 0), announced at once when the torrent runs; false when already listed. */
+  addTracker(url: string, tier = 0): boolean {
+    return this.#t().discovery.addTracker(url, tier);
+  }
+
+  /** Announces to every tracker now, ignoring their `min interval` (libtorrent force_reannounce). */
+  forceReannounce(): void {
+    this.#t().discovery.forceReannounce();
+  }
+
+  /** Announces to the DHT now (libtorrent force_dht_announce). */
+  forceDhtAnnounce(): void {
+    this.#t().discovery.forceDhtAnnounce();
+  }
+
+  /** Scrapes the current tracker; the answer comes as scrape_reply / scrape_failed (and in trackers()). */
+  scrapeTracker(): Promise<void> {
+    return this.#t().discovery.scrape();
   }
 
   /** This torrent's connection limit (default: the session's maxConnectionsPerTorrent). */

@@ -12,6 +12,9 @@ import { PeerList } from './swarm/peer-list.js';
 import type { SwarmNet } from './swarm/net.js';
 import { Swarm } from './swarm/swarm.js';
 import type { SwarmTorrent } from './swarm/swarm.js';
+import { MetadataSwarm } from './discovery/metadata-swarm.js';
+import type { MetadataSwarmHost } from './discovery/metadata-swarm.js';
+import type { PeerOwner } from '../peer/index.js';
 
 /** The swarm-related fields of a TorrentStatus. */
 export type SwarmStatusFields = Pick<TorrentStatus, 'downloadRate' | 'uploadRate' | 'downloadPayloadRate' | 'uploadPayloadRate' | 'numPeers' | 'numSeeds' | 'totalPayloadDownload' | 'totalPayloadUpload'>;
@@ -19,6 +22,7 @@ export type SwarmStatusFields = Pick<TorrentStatus, 'downloadRate' | 'uploadRate
 /** Starts, stops and reports on one torrent's swarm. */
 export class SwarmLink {
   #swarm: Swarm | undefined;
+  #meta: MetadataSwarm | undefined;
   #stopping: Promise<void> = Promise.resolve();
   readonly #list: PeerList;
   #maxConnections: number | undefined;
@@ -39,16 +43,45 @@ export class SwarmLink {
     return this.#swarm;
   }
 
+  /** The owner for incoming connections now: the download swarm, else the metadata swarm. */
+  get owner(): PeerOwner | undefined {
+    return this.#swarm ?? this.#meta;
+  }
+
+  /** Known peer addresses. */
+  get knownPeers(): number {
+    return this.#list.size;
+  }
+
   /** Starts the swarm (when `run` and none runs) or stops it (when not `run`). */
   sync(run: boolean, context: () => SwarmTorrent): void {
-    if (run && !this.#swarm) this.#swarm = new Swarm(context(), this.#list);
-    else if (!run) this.stop();
+    if (run && !this.#swarm) {
+      this.#stopMeta();
+      this.#swarm = new Swarm(context(), this.#list);
+    } else if (!run) this.stop();
+  }
+
+  /** Starts (or stops) the metadata-phase swarm of a magnet torrent (see discovery/metadata-swarm.ts). */
+  syncMetadata(run: boolean, context: () => MetadataSwarmHost): void {
+    if (run && !this.#meta && !this.#swarm) this.#meta = new MetadataSwarm(context(), this.#list);
+    else if (!run) this.#stopMeta();
+  }
+
+  #stopMeta(): boolean {
+    const m = this.#meta;
+    if (!m) return false;
+    this.#meta = undefined;
+    // Once its connections are closed, their addresses may be dialled again at once (by the download swarm).
+    const done = m.stop().then(() => this.#list.resetBackoff());
+    this.#stopping = Promise.all([this.#stopping, done]).then(() => undefined);
+    return true;
   }
 
   /** Stops the swarm; its connections close in the background. Returns whether one was running. */
   stop(): boolean {
+    const hadMeta = this.#stopMeta();
     const sw = this.#swarm;
-    if (!sw) return false;
+    if (!sw) return hadMeta;
     this.#swarm = undefined;
     const st = sw.stats();
     this.#totalDown += st.totalDown;
@@ -68,10 +101,11 @@ export class SwarmLink {
     this.#list.resetBackoff();
   }
 
-  /** Remembers `addr` and dials it now when the swarm runs. */
+  /** Remembers `addr` and dials it now when a swarm runs. */
   addPeer(addr: PeerAddress): void {
     this.#list.add(addr);
     this.#swarm?.addPeer(addr);
+    this.#meta?.addPeer(addr);
   }
 
   /** Forgets `host` and closes its connections (banned). */
@@ -106,7 +140,7 @@ export class SwarmLink {
       uploadRate: st?.totalUploadRate ?? 0,
       downloadPayloadRate: Math.round(st?.downloadRate ?? 0),
       uploadPayloadRate: Math.round(st?.uploadRate ?? 0),
-      numPeers: st?.numPeers ?? 0,
+      numPeers: st?.numPeers ?? this.#meta?.peerCount() ?? 0,
       numSeeds: st?.numSeeds ?? 0,
       totalPayloadDownload: this.#totalDown + (st?.totalDown ?? 0),
       totalPayloadUpload: this.#totalUp + (st?.totalUp ?? 0),

@@ -16,12 +16,20 @@ import { runCheck } from './state/checking.js';
 import type { SwarmTorrent } from './swarm/swarm.js';
 import type { SwarmNet } from './swarm/net.js';
 import { SwarmLink } from './swarm-link.js';
+import { TorrentPeers, peersHostFor } from './discovery/torrent-peers.js';
+import type { DiscoveryServices } from './discovery/torrent-peers.js';
+import type { InfoHashes } from '../metainfo/info-hash.js';
+import type { TorrentInfo } from '../metainfo/torrent-info.js';
 
 /** What a torrent needs of its metadata (TorrentInfo satisfies it). */
 export interface TorrentMeta extends VerifiableTorrent {
   readonly name: string;
   readonly totalLength: number;
   layout(): TorrentLayout;
+  /** The raw info dict (served over ut_metadata); absent: not served. */
+  readonly infoBytes?: Uint8Array;
+  /** BEP 27: trackers only, no DHT / LSD / PEX. */
+  readonly isPrivate?: boolean;
 }
 
 /** Per-torrent flags (libtorrent's torrent_flags, as booleans). */
@@ -54,6 +62,8 @@ export interface TorrentInit {
   readonly peers: readonly PeerAddress[];
   /** The 20-byte info-hash of handshakes (v1, else v2 truncated). */
   readonly handshakeHash: Uint8Array;
+  /** Every info-hash known (a magnet's metadata is verified against each). */
+  readonly infoHashes: InfoHashes;
   /** Connection limit of this torrent (default: the session's maxConnectionsPerTorrent). */
   readonly maxConnections?: number;
 }
@@ -71,6 +81,10 @@ export interface TorrentHost {
   changed(id: string): void;
   /** The session's network layer (peers, transports, limits). */
   net(): SwarmNet;
+  /** The session's trackers / DHT / LSD services. */
+  discovery(): DiscoveryServices;
+  /** A magnet torrent's metadata arrived (the session updates what handles see). */
+  metadataReceived(id: string, ti: TorrentInfo): void;
 }
 
 /** A structured-clonable error from anything thrown. */
@@ -85,7 +99,8 @@ const FINISHED: ReadonlySet<TorrentState> = new Set(['finished', 'seeding']);
 export class Torrent {
   readonly id: string;
   readonly serial: number;
-  readonly meta: TorrentMeta | undefined;
+  #meta: TorrentMeta | undefined;
+  get meta(): TorrentMeta | undefined { return this.#meta; }
   readonly flags: TorrentFlags;
   readonly trackers: readonly (readonly string[])[];
   readonly urlSeeds: readonly string[];
@@ -109,6 +124,16 @@ export class Torrent {
   #completedTime = 0;
   #ops: Promise<unknown> = Promise.resolve();
   readonly #link: SwarmLink;
+  readonly #peers: TorrentPeers;
+  readonly #init: TorrentInit;
+  /** Every info-hash known. */
+  get infoHashes(): InfoHashes {
+    return this.#init.infoHashes;
+  }
+  /** Trackers, DHT, LSD, PEX and the magnet metadata phase (discovery/torrent-peers.ts). */
+  get discovery(): TorrentPeers {
+    return this.#peers;
+  }
   /** Peers of this torrent: the peer list, the swarm while active, connection limits (see swarm-link.ts). */
   get swarm(): SwarmLink {
     return this.#link;
@@ -120,7 +145,8 @@ export class Torrent {
   constructor(init: TorrentInit, private readonly host: TorrentHost) {
     this.id = init.id;
     this.serial = init.serial;
-    this.meta = init.meta;
+    this.#meta = init.meta;
+    this.#init = init;
     this.flags = { ...init.flags };
     this.trackers = init.trackers;
     this.urlSeeds = init.urlSeeds;
@@ -131,14 +157,10 @@ export class Torrent {
     this.#needsCheck = !init.flags.seedMode;
     this.handshakeHash = init.handshakeHash;
     this.#link = new SwarmLink(() => host.net(), init.peers, init.maxConnections);
+    this.#peers = new TorrentPeers(peersHostFor(this, host, (ti) => this.#gotMetadata(ti)), init.trackers);
     const meta = init.meta;
     if (meta) {
-      this.#have = new Bitfield(meta.pieceCount);
-      this.#prio = new Priorities(meta);
-      if (init.filePriorities) this.#prio.setFiles(priorityVector(init.filePriorities, meta.files.length, 'file'));
-      if (init.piecePriorities) {
-        priorityVector(init.piecePriorities, meta.pieceCount, 'piece').forEach((p, i) => this.#prio!.setPiece(i, p));
-      }
+      this.#initPieces(meta);
       this.#state = 'checking_files';
     } else {
       if (init.filePriorities) init.filePriorities.forEach((p, i) => checkPriority(p, `file ${i}`));
@@ -168,8 +190,30 @@ export class Torrent {
     this.host.changed(this.id);
   }
 
+  #initPieces(meta: TorrentMeta): void {
+    const init = this.#init;
+    this.#have = new Bitfield(meta.pieceCount);
+    this.#prio = new Priorities(meta);
+    if (init.filePriorities) this.#prio.setFiles(priorityVector(init.filePriorities, meta.files.length, 'file'));
+    if (init.piecePriorities) {
+      priorityVector(init.piecePriorities, meta.pieceCount, 'piece').forEach((p, i) => this.#prio!.setPiece(i, p));
+    }
+  }
+
+  /** A magnet's metadata arrived (verified and parsed): become a normal torrent and open storage. */
+  #gotMetadata(ti: TorrentInfo): void {
+    if (this.#meta || this.#closing) return;
+    this.#meta = ti;
+    this.#name = ti.name;
+    this.#initPieces(ti);
+    this.host.metadataReceived(this.id, ti);
+    this.#setState('checking_files');
+    void this.start();
+  }
+
   /** Opens storage and starts checking (or seeds at once in seed mode). Errors go to the error state. */
   start(): Promise<void> {
+    this.#syncSwarm();
     if (!this.meta) return Promise.resolve();
     this.#opening = this.#open(this.meta);
     return this.#opening;
@@ -274,6 +318,7 @@ export class Torrent {
     if (FINISHED.has(next) && !was) {
       if (this.#completedTime === 0) this.#completedTime = Math.floor(Date.now() / 1000);
       this.#post('torrent_finished', {});
+      if (have.all) this.#peers.completed();
     }
     this.#syncSwarm();
   }
@@ -532,9 +577,12 @@ export class Torrent {
     return !!this.meta && !!this.#storage && !this.#needsCheck && !this.#check && !this.#error && !this.#closing && this.#busy === 0 && !this.flags.paused && !this.host.sessionPaused();
   }
 
-  /** Starts or stops the swarm to match {@link #canRun}. */
+  /** Starts or stops the swarm (and the metadata phase, trackers, DHT, LSD) to match {@link #canRun}. */
   #syncSwarm(): void {
-    this.#link.sync(this.#canRun(), () => this.#swarmContext());
+    const run = this.#canRun();
+    this.#link.sync(run, () => this.#swarmContext());
+    const active = !this.#error && !this.#closing && !this.flags.paused && !this.host.sessionPaused();
+    this.#peers.sync({ active, hasMetadata: !!this.meta, transferring: run, seeding: !!this.#have?.all });
   }
 
   #stopSwarm(): void {
@@ -570,6 +618,7 @@ export class Torrent {
         if (!this.#closing && !this.#error) this.#fail(err, op);
       },
       changed: () => this.host.changed(this.id),
+      ext: this.#peers.ext,
     };
   }
 
@@ -584,7 +633,7 @@ export class Torrent {
   async shutdown(deleteFiles: boolean): Promise<void> {
     this.#closing = true;
     await this.#stopCheck();
-    await this.#stopSwarmAndWait();
+    await Promise.all([this.#stopSwarmAndWait(), this.#peers.close()]);
     await this.#opening;
     await this.#ops;
     await this.#stopCheck();

@@ -8,6 +8,7 @@ import { TorrentError } from '../../errors.js';
 import type { TorrentStorage } from '../../interfaces/storage.js';
 import type { PeerAddress } from '../../interfaces/transport.js';
 import type { PeerCloseReason, PeerConnection, PeerOwner, PeerSettings } from '../../peer/index.js';
+import type { DecodedExtensionHandshake } from '../../wire/extensions/extension-handshake.js';
 import { runChoker, initialChokerState } from '../../picker/choker.js';
 import type { ChokerPeer, ChokerState, SeedChokingAlgorithm } from '../../picker/choker.js';
 import type { AlertFields, AlertType } from '../../session/alerts.js';
@@ -19,6 +20,7 @@ import type { SwarmNet } from './net.js';
 import { MeteredStream } from './metered-stream.js';
 import type { PeerList } from './peer-list.js';
 import type { PeerEntry } from './peer-list.js';
+import type { PeerExtensions } from '../discovery/peer-extensions.js';
 
 /** Alert fields without the torrent's ids (the torrent adds them). */
 export type SwarmAlertFields<K extends AlertType> = Omit<AlertFields<K>, 'infoHash' | 'name'>;
@@ -45,6 +47,8 @@ export interface SwarmTorrent {
   /** A storage write failed: the torrent enters its error state (and stops the swarm). */
   storageFailed(err: unknown, operation: string): void;
   changed(): void;
+  /** BEP 10 extensions (ut_metadata serving, ut_pex); absent: none advertised. */
+  readonly ext?: PeerExtensions;
 }
 
 const CHOKE_INTERVAL_MS = 10_000;
@@ -79,6 +83,7 @@ export class Swarm implements PeerOwner {
   #nextId = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #lastChoke = 0;
+  #lastExtTick = 0;
   #choker: ChokerState = initialChokerState;
   #closed = false;
   #pausedReading = false;
@@ -128,8 +133,8 @@ export class Swarm implements PeerOwner {
   pieceSize(i: number): number { return this.#t.meta.pieceSize(i); }
   havePiece(i: number): boolean { return this.#t.havePiece(i); }
   bitfield(): Uint8Array { return this.#t.bitfield(); }
-  metadataSize(): number | undefined { return undefined; }
-  extensions(): ReadonlyMap<string, number> { return NO_EXTENSIONS; }
+  metadataSize(): number | undefined { return this.#t.ext?.metadataSize(); }
+  extensions(): ReadonlyMap<string, number> { return this.#t.ext?.extensions() ?? NO_EXTENSIONS; }
   settings(): Partial<PeerSettings> { return this.#net.peerSettings(); }
   readBlock(index: number, begin: number, length: number): Promise<Uint8Array> {
     return this.#dl.store.readBlock(index, begin, length);
@@ -159,14 +164,21 @@ export class Swarm implements PeerOwner {
     const e = this.#entryOf.get(conn);
     if (e) this.#list.succeeded(e);
     if (this.#pausedReading) conn.pauseReading();
+    this.#t.ext?.connected(conn);
     this.#t.post('peer_connect', { endpoint: { ip: host, port: conn.remote.port }, direction: conn.direction, transport: conn.remote.transport ?? '' });
     this.#t.changed();
     return true;
   }
 
-  onExtensionHandshake(conn: PeerConnection): void {
+  onExtensionHandshake(conn: PeerConnection, hs: DecodedExtensionHandshake): void {
     const p = this.#peers.get(conn);
-    if (p) this.#dl.extensionHandshake(p);
+    if (!p) return;
+    this.#dl.extensionHandshake(p);
+    this.#t.ext?.handshake(conn, hs);
+  }
+
+  onExtended(conn: PeerConnection, name: string, payload: Uint8Array): void {
+    if (this.#peers.has(conn)) this.#t.ext?.message(conn, name, payload);
   }
 
   onBitfield(conn: PeerConnection, bits: Uint8Array): void {
@@ -245,6 +257,7 @@ export class Swarm implements PeerOwner {
     const e = this.#entryOf.get(conn);
     this.#entryOf.delete(conn);
     if (p) {
+      this.#t.ext?.closed(conn);
       this.#peers.delete(conn);
       this.#byId.delete(p.id);
       this.#dl.removePeer(p);
@@ -394,6 +407,10 @@ export class Swarm implements PeerOwner {
       this.#runChoker(now);
     }
     this.#connectMore();
+    if (now - this.#lastExtTick >= 1000) {
+      this.#lastExtTick = now;
+      this.#t.ext?.tick(this.#peers.keys());
+    }
     if (this.#peers.size > 0) this.#t.changed();
   }
 

@@ -8,7 +8,7 @@ describe('merkle padHash', () => {
     vi.resetModules();
     const { padHash } = await import('../../../src/metainfo/merkle.js');
     const got = await Promise.all([padHash(1), padHash(5), padHash(3), padHash(2), padHash(4)]);
-    let want = new Uint8Array(32);
+    let want: Uint8Array = new Uint8Array(32);
     const expected: Uint8Array[] = [want];
     for (let h = 1; h <= 5; h++) {
       const pair = new Uint8Array(64);

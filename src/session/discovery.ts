@@ -1,0 +1,248 @@
+/**
+ * The session's peer-discovery services (libtorrent's session-level DHT, UDP socket and LSD):
+ *
+ * - One UDP socket (when the session has a DatagramFactory: Node's entry passes transports/udp) bound on
+ *   the first listen interface's host and the TCP listen port (else any port), shared through a UdpDemux
+ *   by the UDP tracker client (BEP 15) and the DHT node (BEP 5). `listen_succeeded` with socketType `udp`.
+ * - Tracker clients: HTTP(S) (fetch, both runtimes) and UDP (with the socket).
+ * - The DHT node when `enableDht` (and a socket): settings from the session's dht* settings, bootstrap
+ *   from `dhtBootstrapNodes` (comma-separated host:port; names need the `resolve` option) and from a
+ *   loaded state; its events become dht_bootstrap / dht_reply / dht_get_peers / dht_announce alerts.
+ * - LSD when `enableLsd` and the session has an LSD factory (Node: transports/lsd).
+ *
+ * Everything starts once the TCP listeners are bound (the port is announced) and is closed by close();
+ * a failure to bind UDP or join LSD is posted (listen_failed / session_error) and the rest runs without it.
+ */
+import { TorrentError, isTorrentError } from '../errors.js';
+import type { DatagramFactory } from '../interfaces/datagram.js';
+import type { Logger } from '../interfaces/logger.js';
+import type { PeerAddress } from '../interfaces/transport.js';
+import { toHex } from '../metainfo/info-hash.js';
+import { UdpDemux } from '../net/udp-demux.js';
+import { DhtNode } from '../dht/node.js';
+import { dhtSocketFromDemux } from '../dht/demux-socket.js';
+import type { DhtEvent } from '../dht/settings.js';
+import { createHttpTrackerClient } from '../tracker/http.js';
+import { UdpTrackerClient } from '../tracker/udp.js';
+import type { TrackerClient } from '../tracker/types.js';
+import type { DiscoveryServices } from '../torrent/discovery/torrent-peers.js';
+import type { AlertFields, AlertType } from './alerts.js';
+import { parseListenInterfaces } from './listen-interfaces.js';
+import { decodeSessionState, encodeSessionState } from './session-state.js';
+import type { SettingsPack } from './settings.js';
+
+/** A running LSD service (Node: transports/lsd `startLsd`). */
+export interface LsdService {
+  addTorrent(infoHashHex: string): void;
+  removeTorrent(infoHashHex: string): void;
+  close(): Promise<void>;
+}
+
+/** Starts LSD for a session; given by the runtime entry (browsers have no multicast). */
+export type LsdFactory = (opts: { listenPort: number; onPeer(infoHashHex: string, peer: PeerAddress): void; onError(err: Error): void }) => Promise<LsdService>;
+
+/** What discovery needs from the session. */
+export interface SessionDiscoveryHost {
+  readonly peerId: Uint8Array;
+  settings(): Readonly<SettingsPack>;
+  post<K extends AlertType>(type: K, fields: AlertFields<K>): void;
+  /** Resolves once the TCP listeners are bound. */
+  readonly listenReady: Promise<void>;
+  listenPort(): number;
+  /** Id and name of the torrent with this 20-byte handshake hash (hex), if any. */
+  torrentOf(infoHashHex: string): { infoHash: string; name: string } | undefined;
+  /** A peer for a torrent (by handshake hash hex) from LSD. */
+  lsdPeer(infoHashHex: string, peer: PeerAddress): void;
+  logger: Logger;
+}
+
+/** Options the session passes through. */
+export interface SessionDiscoveryOptions {
+  datagram?: DatagramFactory;
+  lsd?: LsdFactory;
+  resolve?: (host: string) => Promise<string[]>;
+  /** A saved state (see Session.saveState) to load before the DHT starts. */
+  state?: Uint8Array;
+}
+
+/** Session-level discovery (see the module notes). */
+export class SessionDiscovery implements DiscoveryServices {
+  readonly peerId: Uint8Array;
+  readonly ready: Promise<void>;
+  readonly #h: SessionDiscoveryHost;
+  readonly #opts: SessionDiscoveryOptions;
+  readonly #http: TrackerClient;
+  #demux: UdpDemux | undefined;
+  #udpTracker: UdpTrackerClient | undefined;
+  #dht: DhtNode | undefined;
+  #dhtStarted: Promise<void> | undefined;
+  #lsd: LsdService | undefined;
+  #dhtState: { id?: Uint8Array; nodes?: Uint8Array; nodes6?: Uint8Array } | undefined;
+  #closed = false;
+
+  constructor(host: SessionDiscoveryHost, opts: SessionDiscoveryOptions) {
+    this.#h = host;
+    this.#opts = opts;
+    this.peerId = host.peerId;
+    const s = host.settings();
+    this.#http = createHttpTrackerClient({ userAgent: s.userAgent, timeoutMs: s.trackerCompletionTimeout * 1000 });
+    this.ready = host.listenReady.catch(() => undefined).then(() => this.#start());
+    this.ready.catch(() => undefined);
+  }
+
+  settings(): Readonly<SettingsPack> {
+    return this.#h.settings();
+  }
+
+  listenPort(): number {
+    return this.#h.listenPort();
+  }
+
+  trackerClients(): readonly TrackerClient[] {
+    return this.#udpTracker ? [this.#http, this.#udpTracker] : [this.#http];
+  }
+
+  /** Loads a saved state: settings are returned for the session to apply; DHT id and nodes are kept for the DHT. */
+  loadState(bytes: Uint8Array): { settings: Partial<SettingsPack>; skipped: string[] } {
+    const st = decodeSessionState(bytes);
+    // The DHT part only counts before the DHT starts (its id cannot change later).
+    if (st.dht && !this.#dht) this.#dhtState = st.dht;
+    return { settings: st.settings, skipped: st.skipped };
+  }
+
+  /** Settings and the DHT's id and nodes, bencoded. */
+  saveState(): Uint8Array {
+    return encodeSessionState(this.#h.settings(), this.#dht?.saveState());
+  }
+
+  async #start(): Promise<void> {
+    if (this.#closed) return;
+    const s = this.#h.settings();
+    const factory = this.#opts.datagram;
+    if (this.#opts.state) {
+      try {
+        const st = this.loadState(this.#opts.state);
+        if (st.skipped.length > 0) this.#h.logger.warn('saved state: settings skipped', { skipped: st.skipped.join(',') });
+      } catch (err) {
+        this.#h.post('session_error', { error: { code: isTorrentError(err) ? err.code : 'invalid_argument', message: `saved state ignored: ${String(err instanceof Error ? err.message : err)}` } });
+      }
+    }
+    if (factory) await this.#bindUdp(factory, s);
+    if (this.#closed) return;
+    if (this.#demux && s.enableDht) this.#startDht(s);
+    if (this.#opts.lsd && s.enableLsd && this.listenPort() > 0) {
+      try {
+        this.#lsd = await this.#opts.lsd({
+          listenPort: this.listenPort(),
+          onPeer: (ih, peer) => this.#h.lsdPeer(ih, peer),
+          onError: (err) => this.#h.logger.debug('lsd', { error: err.message }),
+        });
+        if (this.#closed) await this.#lsd.close();
+      } catch (err) {
+        this.#h.post('session_error', { error: { code: 'listen_failed', message: `local service discovery: ${String(err instanceof Error ? err.message : err)}` } });
+      }
+    }
+  }
+
+  async #bindUdp(factory: DatagramFactory, s: Readonly<SettingsPack>): Promise<void> {
+    const iface = parseListenInterfaces(s.listenInterfaces)[0];
+    const host = iface?.host ?? '0.0.0.0';
+    const tcp = this.listenPort();
+    let sock;
+    for (const port of tcp > 0 ? [tcp, 0] : [0]) {
+      try {
+        sock = await factory.bind({ host, port });
+        break;
+      } catch (err) {
+        const e = isTorrentError(err) ? err : new TorrentError('listen_failed', String(err));
+        this.#h.post('listen_failed', { address: host, port, socketType: 'udp', operation: 'bind', error: { code: e.code, message: e.message } });
+      }
+    }
+    if (!sock) return;
+    if (this.#closed) {
+      await sock.close();
+      return;
+    }
+    this.#demux = new UdpDemux(sock);
+    this.#udpTracker = new UdpTrackerClient(this.#demux, { retransmitBaseMs: Math.min(15_000, s.trackerReceiveTimeout * 1000), maxRetransmits: 2 });
+    this.#h.post('listen_succeeded', { address: sock.address.host, port: sock.address.port, socketType: 'udp' });
+  }
+
+  #startDht(s: Readonly<SettingsPack>): void {
+    const bootstrapNodes = s.dhtBootstrapNodes.split(',').map((x) => x.trim()).filter((x) => x !== '');
+    const node = new DhtNode(dhtSocketFromDemux(this.#demux!), {
+      settings: {
+        enforceNodeId: s.dhtEnforceNodeId,
+        restrictRoutingIps: s.dhtRestrictRoutingIps,
+        restrictSearchIps: s.dhtRestrictSearchIps,
+        blockRateLimit: s.dhtBlockRatelimit,
+        uploadRateLimit: s.dhtUploadRateLimit,
+        bootstrapNodes,
+      },
+      onEvent: (e) => this.#dhtEvent(e),
+      logger: this.#h.logger,
+      ...(this.#opts.resolve ? { resolve: this.#opts.resolve } : {}),
+    });
+    if (this.#dhtState) node.loadState(this.#dhtState);
+    this.#dht = node;
+    this.#dhtStarted = node.start().catch(() => undefined);
+  }
+
+  #dhtEvent(e: DhtEvent): void {
+    const from = (a: PeerAddress): { ip: string; port: number } => ({ ip: a.host, port: a.port });
+    switch (e.type) {
+      case 'dht_bootstrap': return this.#h.post('dht_bootstrap', { nodes: e.nodes });
+      case 'dht_reply': {
+        const hex = toHex(e.infoHash);
+        const ids = this.#h.torrentOf(hex) ?? { infoHash: hex, name: '' };
+        return this.#h.post('dht_reply', { ...ids, numPeers: e.numPeers, from: from(e.from) });
+      }
+      case 'dht_get_peers': return this.#h.post('dht_get_peers', { infoHash: toHex(e.infoHash), from: from(e.from) });
+      case 'dht_announce': return this.#h.post('dht_announce', { infoHash: toHex(e.infoHash), ip: e.host, port: e.port });
+      default: return undefined;
+    }
+  }
+
+  /** The DHT as torrents use it (announce and look up after the bootstrap). */
+  dht(): ReturnType<DiscoveryServices['dht']> {
+    const node = this.#dht;
+    const started = this.#dhtStarted;
+    if (!node || !started || this.#closed) return undefined;
+    return {
+      getPeers: async (ih, onPeers) => {
+        await started;
+        return node.getPeers(ih, onPeers);
+      },
+      announce: async (ih, port) => {
+        await started;
+        return node.announce(ih, { port });
+      },
+    };
+  }
+
+  lsd(): ReturnType<DiscoveryServices['lsd']> {
+    return this.#lsd;
+  }
+
+  /** The running DHT node, if any (for session.dht* calls). */
+  dhtNode(): DhtNode | undefined {
+    return this.#dht;
+  }
+
+  /** The bound UDP port (DHT and UDP trackers), 0 when none. */
+  udpPort(): number {
+    return this.#demux?.address.port ?? 0;
+  }
+
+  /** Closes LSD, the DHT, the UDP tracker client and the socket. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.ready.catch(() => undefined);
+    await this.#lsd?.close().catch(() => undefined);
+    await this.#dht?.close();
+    await this.#dhtStarted;
+    this.#udpTracker?.close();
+    await this.#demux?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,124 @@
+// Magnet downloads over TCP loopback: metadata fetched over ut_metadata (BEP 9) from peers named in the
+// magnet's x.pe, verified against the info-hash, then a normal download. A hostile metadata peer that sends
+// an info dict failing the hash is discarded and the metadata is fetched again from an honest peer.
+import { describe, test, expect, beforeAll, afterAll, beforeEach, afterEach } from 'vitest';
+import { createHashPool } from '../../src/platform/hash-pool.node.js';
+import type { HashPool } from '../../src/platform/hash-pool.node.js';
+import { PeerConnection } from '../../src/peer/index.js';
+import type { PeerOwner } from '../../src/peer/index.js';
+import { decodeMetadataMessage, encodeMetadataData, metadataPieceLength, METADATA_PIECE_SIZE } from '../../src/wire/extensions/ut-metadata-codec.js';
+import { createTcpTransport } from '../../transports/tcp/index.js';
+import { bytes, makeTorrent, waitFor, history } from '../unit/session/helpers.js';
+import type { TestFile } from '../unit/session/helpers.js';
+import { Swarmlet, expectData, expectNoLeaks, resources, waitFinished } from './helpers/swarm.js';
+
+let pool: HashPool;
+let before: string[];
+const swarms: Swarmlet[] = [];
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(() => {
+  pool = createHashPool({ threads: 2 });
+});
+afterAll(async () => {
+  await pool.close();
+});
+beforeEach(() => {
+  before = resources();
+});
+afterEach(async () => {
+  await Promise.all(swarms.map((s) => s.close()));
+  swarms.length = 0;
+  for (const c of cleanups.splice(0)) await c();
+  await new Promise((r) => setTimeout(r, 30));
+  expectNoLeaks(before);
+});
+
+function swarmlet(): Swarmlet {
+  const s = new Swarmlet('tcp', pool);
+  swarms.push(s);
+  return s;
+}
+
+const files = (n: number, seed: number): TestFile[] => [
+  { path: 'mag/a.bin', data: bytes(n, seed) },
+  { path: 'mag/b.bin', data: bytes(Math.floor(n / 3), seed + 1) },
+];
+
+describe('magnet over TCP', () => {
+  test.each(['v1'] as const)('%s: magnet with x.pe only: metadata from the seed, then the data', async (version) => {
+    const fs = files(300_000, 5);
+    const ti = await makeTorrent(fs, version, 32768);
+    const sw = swarmlet();
+    const { node: seed } = await sw.seed(ti, fs);
+    const leech = await sw.node();
+    const a = seed.address();
+    const magnet = `${ti.toMagnet()}&x.pe=${a.host}:${a.port}`;
+    const h = await leech.session.addTorrent({ url: magnet, savePath: 'leech' });
+    expect(h.status().state).toBe('downloading_metadata');
+    expect(h.torrentFile()).toBeUndefined();
+    await waitFor(leech.session, 'metadata_received');
+    await waitFinished(h);
+    const got = h.torrentFile()!;
+    expect(got.id).toBe(ti.id);
+    expect(got.name).toBe(ti.name);
+    expect(h.name()).toBe(ti.name);
+    await expectData(leech.storage, ti, fs);
+    expect(h.status().state).toBe('seeding');
+  });
+
+  test('a peer sending metadata that fails the hash is dropped; the metadata then comes from an honest peer', async () => {
+    const fs = files(120_000, 9);
+    const ti = await makeTorrent(fs, 'v1', 16384);
+    const info = ti.infoBytes;
+    // The hostile peer: a real TCP listener and PeerConnection that advertises ut_metadata with the right
+    // size and answers every request with flipped bytes.
+    const lies = { requests: 0 };
+    const evil: PeerOwner = {
+      infoHash: ti.infoHashes.v1!,
+      pieceCount: () => undefined,
+      pieceSize: () => 0,
+      havePiece: () => false,
+      bitfield: () => undefined,
+      metadataSize: () => info.length,
+      extensions: () => new Map([['ut_metadata', 2]]),
+      readBlock: () => Promise.reject(new Error('no')),
+      onBitfield() {}, onHaveAll() {}, onHave() {}, onPeerChoked() {}, onPeerUnchoked() {}, onBlock() {}, onReject() {}, onClose() {},
+      onExtended(peer, name, payload) {
+        const r = decodeMetadataMessage(payload);
+        if (name !== 'ut_metadata' || !r.ok || r.message.type !== 'request') return;
+        lies.requests++;
+        const piece = r.message.piece;
+        const block = info.slice(piece * METADATA_PIECE_SIZE, piece * METADATA_PIECE_SIZE + metadataPieceLength(info.length, piece));
+        block[0] = block[0]! ^ 0xff;
+        peer.sendExtended('ut_metadata', encodeMetadataData(piece, info.length, block));
+      },
+    };
+    const conns: PeerConnection[] = [];
+    const evilTransport = createTcpTransport({ listenHost: '127.0.0.1', port: 0 });
+    const listener = await evilTransport.listen((stream) => {
+      conns.push(new PeerConnection(stream, { peerId: new Uint8Array(20).fill(0xee), router: () => evil }));
+    });
+    cleanups.push(async () => {
+      for (const c of conns) c.close();
+      await Promise.all(conns.map((c) => c.closed));
+      await listener.close();
+      await evilTransport.close();
+    });
+
+    const sw = swarmlet();
+    const { node: seed } = await sw.seed(ti, fs);
+    const leech = await sw.node();
+    const e = listener.address;
+    const h = await leech.session.addTorrent({ url: `${ti.toMagnet()}&x.pe=${e.host}:${e.port}`, savePath: 'leech' });
+    await waitFor(leech.session, 'metadata_failed');
+    expect(lies.requests).toBeGreaterThan(0);
+    // The liar is disconnected by us (protocol) and never used again.
+    await waitFor(leech.session, 'peer_disconnected', (a) => a.endpoint.port === e.port && a.reason === 'protocol');
+    expect(history(leech.session).some((a) => a.type === 'metadata_received')).toBe(false);
+    await h.connectPeer(seed.address());
+    await waitFor(leech.session, 'metadata_received');
+    await waitFinished(h);
+    await expectData(leech.storage, ti, fs);
+  });
+});
