@@ -19,6 +19,8 @@ import type { LsdFactory } from '../src/session/discovery.js';
 import { lookup } from 'node:dns/promises';
 
 export * from '../src/index.js';
+export { createStreamServer, createReadStream, HostAllowList } from '../stream-server/index.js';
+export type { StreamServer, StreamServerOptions } from '../stream-server/index.js';
 export { createFsStorage } from '../storage-adapters/fs/index.js';
 export type { FsStorageAdapter, FsStorageOptions } from '../storage-adapters/fs/index.js';
 export { createMemoryStorage } from '../storage-adapters/memory/index.js';

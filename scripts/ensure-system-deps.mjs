@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Makes sure the system programs the tests and benchmarks use are present: Debian's Chromium (browser tests),
-// python3-libtorrent, mktorrent and opentracker (interop tests and benchmarks). Installs them with apt-get when missing and
+// python3-libtorrent, mktorrent and opentracker (interop tests and benchmarks), ffmpeg (sample videos for streaming tests). Installs them with apt-get when missing and
 // we are root; otherwise stops with a clear message naming what to install.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -9,6 +9,7 @@ const wants = [
   { pkg: 'chromium', ok: () => existsSync(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium') },
   { pkg: 'python3-libtorrent', ok: () => spawnSync('/usr/bin/python3', ['-c', 'import libtorrent'], { stdio: 'ignore' }).status === 0 },
   { pkg: 'mktorrent', ok: () => spawnSync('mktorrent', ['-h'], { stdio: 'ignore' }).error === undefined },
+  { pkg: 'ffmpeg', ok: () => spawnSync('sh', ['-c', 'command -v ffmpeg'], { stdio: 'ignore' }).status === 0 },
   { pkg: 'opentracker', ok: () => spawnSync('sh', ['-c', 'command -v opentracker'], { stdio: 'ignore' }).status === 0 },
 ];
 

@@ -34,3 +34,6 @@ export { ALERT_CATEGORY, alertMessage } from './session/alerts.js';
 export type * from './session/alerts.js';
 export { IPFilter } from './session/ip-filter.js';
 export { DEFAULT_PRIORITY, DONT_DOWNLOAD, LOW_PRIORITY, TOP_PRIORITY } from './torrent/priorities.js';
+
+// Streaming: file readers with deadline windows, range logic, the service-worker bridge (runtime-neutral).
+export * from './stream/index.js';
