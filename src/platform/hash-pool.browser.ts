@@ -20,6 +20,12 @@ export interface HashPool {
   hashPieces(job: PieceJob): Promise<PieceJobResult>;
   /** Number of threads hashing in parallel (1 in the browser, where WebCrypto schedules the work). */
   readonly size: number;
+  /**
+   * Whether `bytes` job segments given with `transfer` on a SharedArrayBuffer are hashed in place, without
+   * a copy (browser: false, WebCrypto does not take shared memory). Where false, callers should not
+   * allocate shared memory for hashing.
+   */
+  readonly sharedMemory?: boolean;
   /** Stops the workers; queued and later calls reject with `aborted`. */
   close(): Promise<void>;
 }
@@ -76,6 +82,7 @@ async function readSegment(s: JobSegment, out: Uint8Array, at: number): Promise<
 
 class WebCryptoHashPool implements HashPool {
   readonly size = 1;
+  readonly sharedMemory = false;
   private closed = false;
 
   sha1(data: Uint8Array): Promise<Uint8Array> {

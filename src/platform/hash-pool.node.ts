@@ -8,8 +8,11 @@
  *   (a call that would exceed it rejects with `hash_queue_full` rather than growing memory without
  *   limit). Buffers stay on the main thread until posted. CreateTorrent keeps a small window in flight.
  * - Buffers go to workers by transfer, not copy: a Uint8Array that spans its whole ArrayBuffer is
- *   detached by the call. A view into a larger (or shared/pooled) buffer is copied first, so Node's
- *   pooled Buffers and other views stay intact.
+ *   detached by the call. A view into a larger (or pooled) buffer is copied first, so Node's pooled
+ *   Buffers and other views stay intact.
+ * - Shared memory (`sharedMemory` is true here): a `bytes` segment with `transfer` set whose view lies on
+ *   a SharedArrayBuffer is neither copied nor detached: the worker hashes it in place. The caller must
+ *   not change those bytes until the job settles (the piece store reuses such buffers afterwards).
  * - A worker with no posted jobs is unref()'d: an idle pool never keeps the process alive; a busy one
  *   is ref()'d so a pending hash does. close() terminates every worker and rejects queued calls.
  * - A crashed worker rejects its posted jobs with `hash_failed` and is replaced on demand.
@@ -34,6 +37,11 @@ export interface HashPool {
   hashPieces(job: PieceJob): Promise<PieceJobResult>;
   /** Number of threads hashing in parallel (1 in the browser, where WebCrypto schedules the work). */
   readonly size: number;
+  /**
+   * Whether `bytes` job segments given with `transfer` on a SharedArrayBuffer are hashed in place, without
+   * a copy (Node: true). Where false, callers should not allocate shared memory for hashing.
+   */
+  readonly sharedMemory?: boolean;
   /** Stops the workers; queued and later calls reject with `aborted`. */
   close(): Promise<void>;
 }
@@ -88,6 +96,7 @@ function transferable(data: Uint8Array): Uint8Array<ArrayBuffer> {
 
 class NodeHashPool implements HashPool {
   readonly size: number;
+  readonly sharedMemory = true;
   private readonly slots: Slot[] = [];
   private readonly queue: Task[] = [];
   private nextId = 1;
@@ -137,7 +146,9 @@ class NodeHashPool implements HashPool {
       case 'zeros':
         return { kind: 'zeros', length: s.length };
       case 'bytes': {
-        // copied unless the caller opted in to giving the buffer away
+        // shared memory given away is hashed in place; otherwise copied unless the caller opted in to
+        // giving the buffer away
+        if (s.transfer === true && s.bytes.buffer instanceof SharedArrayBuffer) return { kind: 'bytes', bytes: s.bytes };
         const bytes = s.transfer ? transferable(s.bytes) : new Uint8Array(s.bytes);
         transfer.push(bytes.buffer);
         return { kind: 'bytes', bytes };

@@ -9,9 +9,10 @@
  * Protocol (main → worker): `{ id, op: 'sha1' | 'sha256' | 'sha256blocks', data }` or
  * `{ id, op: 'pieces', job }` with a PieceJob whose segments are `path`, `bytes` or `zeros` (the pool
  * turns `blob` segments into `bytes` first). Replies: `{ id, result }` or `{ id, error: { message, code } }`.
- * Results are fresh buffers and are transferred back. The worker reuses one scratch buffer for job data,
- * streams each job through
- * it a cache-sized chunk at a time (read, then hash while the bytes are still in cache).
+ * Results are fresh buffers and are transferred back. The worker reuses one scratch buffer for job data
+ * read from files (or spanning segments), streaming each job through it a cache-sized chunk at a time
+ * (read, then hash while the bytes are still in cache); chunks that lie inside one `bytes` segment are
+ * hashed in place (transferred or shared buffers are not copied again).
  */
 export const HASH_WORKER_SOURCE = String.raw`'use strict';
 const { parentPort } = require('node:worker_threads');
@@ -63,6 +64,18 @@ function cursor(segments) {
         if (used === len) { this.closeFd(); si++; used = 0; }
       }
     },
+    // The next n bytes as a view of a bytes segment when they lie in one (no copy), else read into buf.
+    view(buf, n) {
+      const s = segments[si];
+      if (s !== undefined && s.kind === 'bytes' && s.bytes.byteLength - used >= n) {
+        const v = s.bytes.subarray(used, used + n);
+        used += n;
+        if (used === s.bytes.byteLength) { si++; used = 0; }
+        return v;
+      }
+      this.read(buf, 0, n);
+      return buf.subarray(0, n);
+    },
     closeFd() { if (fd >= 0) { fs.closeSync(fd); fd = -1; } },
   };
 }
@@ -99,8 +112,7 @@ function runPieces(job) {
       let leaf = 0;
       for (let pos = pStart; pos < pEnd; pos += chunkSize) {
         const n = Math.min(chunkSize, pEnd - pos);
-        src.read(buf, 0, n);
-        const chunk = buf.subarray(0, n);
+        const chunk = src.view(buf, n);
         if (h) h.update(chunk);
         if (leaves && pos < job.v2Length) {
           const v2End = Math.min(n, job.v2Length - pos);

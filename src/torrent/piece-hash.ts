@@ -32,6 +32,11 @@ export interface VerifiableTorrent {
 /** The hashing a verifier needs (a HashPool satisfies it). Job bytes may be transferred (detached). */
 export interface PieceHasher {
   hashPieces(job: PieceJob): Promise<PieceJobResult>;
+  /**
+   * True when `bytes` segments given with `transfer` on a SharedArrayBuffer are hashed in place (no copy,
+   * nothing detached); the caller keeps the bytes unchanged until the job settles.
+   */
+  readonly sharedMemory?: boolean;
 }
 
 function equal(a: Uint8Array, b: Uint8Array): boolean {
@@ -69,8 +74,30 @@ export function v2Span(t: VerifiableTorrent, piece: number): V2Span | undefined 
   return undefined;
 }
 
-/** Checks piece data against a torrent's v1 and/or v2 hashes, one hashing job per piece. */
+/** Whether every byte of `data` is zero (stops at the first non-zero word, so real data costs ~nothing). */
+export function isAllZero(data: Uint8Array): boolean {
+  const n = data.length;
+  let i = 0;
+  if ((data.byteOffset & 3) === 0) {
+    const words = new Uint32Array(data.buffer, data.byteOffset, n >>> 2);
+    for (let w = 0; w < words.length; w++) if (words[w] !== 0) return false;
+    i = words.length << 2;
+  }
+  for (; i < n; i++) if (data[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * Checks piece data against a torrent's v1 and/or v2 hashes, one hashing job per piece.
+ *
+ * An all-zero piece (what checking reads from files not yet written: sparse holes, missing files) is
+ * not hashed again and again: the hashes of a zero piece are computed once per shape (size and v2
+ * layout) with a `zeros` job and compared, so checking a fresh download costs reads and scans, not
+ * a gigabyte of hashing. The result is the same as hashing the bytes.
+ */
 export class PieceVerifier {
+  readonly #zeroHashes = new Map<string, Promise<PieceJobResult>>();
+
   constructor(
     private readonly t: VerifiableTorrent,
     private readonly hasher: PieceHasher,
@@ -79,7 +106,8 @@ export class PieceVerifier {
   /**
    * Whether `data` (exactly the piece's bytes) matches every hash the torrent has for piece `i`.
    * `data` is handed to the hasher; with `transfer` its buffer may move to a worker (detached here),
-   * which saves a copy when the caller no longer needs the bytes.
+   * which saves a copy when the caller no longer needs the bytes, or, for SharedArrayBuffer-backed data
+   * and a hasher with `sharedMemory`, is hashed in place (left attached; do not change it meanwhile).
    */
   async verify(i: number, data: Uint8Array, transfer = false): Promise<boolean> {
     if (data.length !== this.t.pieceSize(i)) return false;
@@ -111,13 +139,25 @@ export class PieceVerifier {
       if (!expectV2) return false;
       v2Length = span.length;
     }
-    const result = await this.hasher.hashPieces({
-      pieceLength: this.t.pieceLength,
-      segments: [{ kind: 'bytes', bytes: data, transfer }],
-      v1: wantV1,
-      v2Length,
-      v2Leaves,
-    });
+    let result: PieceJobResult;
+    if (isAllZero(data)) {
+      const key = `${data.length}/${wantV1 ? 1 : 0}/${v2Length}/${v2Leaves}`;
+      let z = this.#zeroHashes.get(key);
+      if (z === undefined) {
+        z = this.hasher.hashPieces({ pieceLength: this.t.pieceLength, segments: [{ kind: 'zeros', length: data.length }], v1: wantV1, v2Length, v2Leaves });
+        this.#zeroHashes.set(key, z);
+        z.catch(() => this.#zeroHashes.delete(key));
+      }
+      result = await z;
+    } else {
+      result = await this.hasher.hashPieces({
+        pieceLength: this.t.pieceLength,
+        segments: [{ kind: 'bytes', bytes: data, transfer }],
+        v1: wantV1,
+        v2Length,
+        v2Leaves,
+      });
+    }
     if (expectV1 && !(result.v1 && equal(result.v1, expectV1))) return false;
     if (expectV2 && !(result.v2 && equal(result.v2, expectV2))) return false;
     return true;

@@ -82,10 +82,12 @@ export class Downloader {
     this.lengths = new Lengths(meta.totalLength, meta.pieceLength, Number.MAX_SAFE_INTEGER);
     this.picker = new PiecePicker(this.lengths, { sequential: host.sequential() });
     this.#bpp = this.picker.blocksPerPiece;
-    this.tracker = new RequestTracker(this.picker, { requestTimeoutMs: opts.requestTimeoutMs, maxQueueDepth: opts.maxQueueDepth });
+    // Refill a peer's pipeline in runs of up to 32 requests (see RequestTrackerOptions.minBatch).
+    this.tracker = new RequestTracker(this.picker, { requestTimeoutMs: opts.requestTimeoutMs, maxQueueDepth: opts.maxQueueDepth, minBatch: 32 });
     const budget = Math.max(32 * MiB, 2 * meta.pieceLength);
     this.#highWater = budget;
-    this.store = new PieceStore(host.storage, (i) => this.lengths.pieceSize(i), budget, Math.max(16 * MiB, 2 * meta.pieceLength));
+    const shared = host.hasher().sharedMemory === true && typeof SharedArrayBuffer === 'function';
+    this.store = new PieceStore(host.storage, (i) => this.lengths.pieceSize(i), budget, Math.max(16 * MiB, 2 * meta.pieceLength), meta.pieceLength, shared);
     this.store.onWriteError = (err) => host.writeFailed(err);
     this.#smartBan = new SmartBan(host.hasher());
     this.#verifier = new PieceVerifier(meta, host.hasher());
@@ -240,15 +242,19 @@ export class Downloader {
     const size = this.lengths.pieceSize(i);
     this.#verifying += size;
     this.#pressure();
+    let data: Uint8Array | undefined;
+    let written: Promise<void> | undefined;
     try {
-      const { data, written } = await this.store.complete(i);
+      ({ data, written } = await this.store.complete(i));
       if (this.#closed) return;
-      // Usually the buffer moves to the hash worker once it is written (no copy); a piece with smart-ban
-      // records keeps its bytes for the verdict and is hashed while the write runs.
+      // A shared-memory buffer is hashed in place while the write runs (no copy, no transfer). Otherwise
+      // the buffer usually moves to the hash worker once it is written (no copy); a piece with smart-ban
+      // records keeps its bytes for the verdict and is hashed (from a copy) while the write runs.
+      const shared = data.buffer instanceof SharedArrayBuffer;
       const keep = this.#smartBan.has(i);
-      if (!keep) await written;
+      if (!keep && !shared) await written;
       if (this.#closed) return;
-      const ok = await this.#verifier.verify(i, data, !keep);
+      const ok = await this.#verifier.verify(i, data, shared || !keep);
       if (this.#closed) return;
       if (ok) {
         await written;
@@ -259,7 +265,8 @@ export class Downloader {
       } else {
         await written;
         // A moved buffer is gone: smart ban reads the bad bytes back from storage (they were written).
-        const bad = data.byteLength === size ? data : await this.host.storage.read(i, 0, size);
+        // A kept one is copied: it goes back to the pool below while smart ban may still hash it.
+        const bad = data.byteLength === size ? data.slice() : await this.host.storage.read(i, 0, size);
         if (this.#closed) return;
         this.#failed(i, bad);
       }
@@ -271,6 +278,11 @@ export class Downloader {
     } finally {
       this.#verifying -= size;
       this.#pressure();
+      // Recycle the buffer once its write settled; hashing of it is over by now (or never started).
+      if (data !== undefined && written !== undefined) {
+        const buf = data;
+        written.then(() => this.store.release(buf), () => this.store.release(buf));
+      }
     }
   }
 

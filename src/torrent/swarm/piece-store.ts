@@ -11,6 +11,13 @@
  *   and read back from storage when complete, then hashed: memory stays bounded whatever the piece size.
  * - `pending` counts bytes of writes in flight; with the pieces being hashed, the swarm pauses reading from its peers
  *   above `highWater` and resumes below half of it (backpressure from storage and hashing).
+ * - Piece buffers are recycled: the downloader hands a completed piece's buffer back with `release` once
+ *   its write has settled and its hash job is done, and the next piece reuses it. Fresh 1 MiB buffers cost
+ *   page faults and munmaps (kernel time that showed up as the leech's largest cost); a reused one is
+ *   already resident. With `shared` (the hash pool hashes SharedArrayBuffer views in place) buffers are
+ *   SharedArrayBuffer-backed, so a piece is hashed while it is being written, without a copy or a
+ *   transfer. At most `bufferBudget / pieceLength` idle buffers are kept. A buffer that was transferred
+ *   away (detached) or is not one of ours is simply not taken back.
  *
  * Upload path: whole verified pieces are read once and kept in a small LRU (`cacheBytes`), so serving
  * 16 KiB requests does not cost one storage read each.
@@ -18,7 +25,7 @@
 import type { TorrentStorage } from '../../interfaces/storage.js';
 
 interface Building {
-  /** The piece's bytes as they arrive, or undefined in write-through mode. */
+  /** The piece's bytes as they arrive (a view of a pooled buffer), or undefined in write-through mode. */
   buf: Uint8Array | undefined;
   /** Write-through writes in flight. */
   writes: Promise<void>[];
@@ -31,6 +38,10 @@ export class PieceStore {
   #cached = 0;
   #buffered = 0;
   #inflight = 0;
+  /** Idle piece buffers, each exactly `pieceLength` bytes over its whole (Shared)ArrayBuffer. */
+  readonly #free: Uint8Array[] = [];
+  readonly #maxFree: number;
+  #cleared = false;
   /** First write error seen (the swarm turns it into a torrent error). */
   writeError: unknown;
   onWriteError: ((err: unknown) => void) | undefined;
@@ -40,7 +51,30 @@ export class PieceStore {
     private readonly pieceSize: (i: number) => number,
     private readonly bufferBudget: number,
     private readonly cacheBytes: number,
-  ) {}
+    private readonly pieceLength: number = pieceSize(0),
+    private readonly shared = false,
+  ) {
+    this.#maxFree = Math.max(1, Math.floor(bufferBudget / Math.max(1, pieceLength)));
+  }
+
+  /** A buffer for a piece of `size` bytes: a pooled one (or a view of one, for the short last piece). */
+  #alloc(size: number): Uint8Array {
+    if (size > this.pieceLength) return new Uint8Array(size);
+    const b = this.#free.pop() ?? (this.shared ? new Uint8Array(new SharedArrayBuffer(this.pieceLength)) : new Uint8Array(this.pieceLength));
+    return size === b.length ? b : b.subarray(0, size);
+  }
+
+  /**
+   * Takes back a completed piece's buffer (from {@link PieceStore.complete}) for reuse. Call only once
+   * its write has settled and nothing reads it any more (its hash job is done). Detached or foreign
+   * buffers are ignored.
+   */
+  release(data: Uint8Array): void {
+    const ab = data.buffer;
+    if (this.#cleared || this.#free.length >= this.#maxFree || data.byteOffset !== 0) return;
+    if (ab.byteLength !== this.pieceLength || (ab instanceof SharedArrayBuffer) !== this.shared) return;
+    this.#free.push(data.length === ab.byteLength ? data : new Uint8Array(ab));
+  }
 
   /** Bytes of writes in flight (completed pieces and write-through blocks). */
   get pending(): number {
@@ -53,11 +87,12 @@ export class PieceStore {
     if (b === undefined) {
       const size = this.pieceSize(piece);
       const buffered = this.#buffered + size <= this.bufferBudget || this.#buffered === 0;
-      b = { buf: buffered ? new Uint8Array(size) : undefined, writes: [] };
+      b = { buf: buffered ? this.#alloc(size) : undefined, writes: [] };
       if (buffered) this.#buffered += size;
       this.#building.set(piece, b);
     }
     if (b.buf) {
+      // a new buffer starts zeroed; a reused one holds old bytes, but every block is written before completion
       b.buf.set(block, begin);
       return;
     }
@@ -106,7 +141,10 @@ export class PieceStore {
     const b = this.#building.get(piece);
     if (!b) return;
     this.#building.delete(piece);
-    if (b.buf) this.#buffered -= b.buf.length;
+    if (b.buf) {
+      this.#buffered -= b.buf.length;
+      this.release(b.buf);
+    }
   }
 
   /** Whether a piece has a partial buffer or write-through writes. */
@@ -148,5 +186,7 @@ export class PieceStore {
     this.#cached = 0;
     this.#building.clear();
     this.#buffered = 0;
+    this.#free.length = 0;
+    this.#cleared = true;
   }
 }
