@@ -1,9 +1,10 @@
 /**
- * `swarmkit seed <torrent> --data DIR [--port N] [--host H] [--peer host:port]... [--seed-mode] [--json]`:
+ * `swarmkit seed <torrent> --data DIR [--port N] [--host H] [--peer host:port]... [--tracker URL]... [--dht-port N]
+ * [--dht-bootstrap host:port]... [--lsd] [--seed-mode] [--json]`:
  * checks the data in DIR against the torrent (skipped with --seed-mode, like libtorrent's seed_mode),
  * prints a ready line with the listening port, then serves peers until SIGINT or SIGTERM, when it closes
  * the session and exits 0. Data that does not match the torrent is an error (exit 1) rather than a
- * half-seed.
+ * half-seed. The ready line gives `dhtPort` when the DHT runs (other nodes can bootstrap from it).
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -17,8 +18,9 @@ import { formatBytes } from '../format.js';
 import type { Output } from '../output.js';
 import { loadTorrent } from './info.js';
 import {
-  PROGRESS_MS, StatusLine, TICK_MS, listenInterfaces, onStopSignals, openSession, parsePeer, parsePort,
-  processFigures, progressFields, reportAlerts, sleep, swarmOptions, throwIfFailed, waitChecked,
+  PROGRESS_MS, StatusLine, TICK_MS, discoveryOptions, discoveryUsage, listenInterfaces, onStopSignals, openSession,
+  parseDiscoveryFlags, parsePeer, parsePort, processFigures, progressFields, reportAlerts, sleep, swarmOptions,
+  throwIfFailed, waitChecked,
 } from './swarm-common.js';
 
 const usage = `Usage: swarmkit seed <file.torrent> --data DIR [options]
@@ -31,6 +33,7 @@ Options:
   --port N            TCP port to listen on (default 0: any free port; the ready line shows it)
   --host ADDR         address to listen on (default 0.0.0.0)
   --peer HOST:PORT    also connect to this peer; repeatable
+${discoveryUsage}
   --seed-mode         trust the data and skip the check (libtorrent's seed_mode)
   --json              JSON lines on stdout: ready, progress (~1/s), done (at shutdown) or error
   --debug             print stack traces on errors, and peer connects/disconnects
@@ -38,6 +41,7 @@ Options:
 
 const options = {
   ...swarmOptions,
+  ...discoveryOptions,
   data: { type: 'string', short: 'd' },
   'seed-mode': { type: 'boolean' },
 } as const;
@@ -53,6 +57,7 @@ export const seedCommand: Command = {
     const port = parsePort('seed', values.port);
     const listen = listenInterfaces('seed', values.host, port);
     const peers = (values.peer ?? []).map((p) => parsePeer('seed', p));
+    const disc = parseDiscoveryFlags('seed', values);
     const ti = await loadTorrent(resolve(io.cwd, positionals[0]!));
     const dataDir = resolve(io.cwd, values.data);
     const st = await stat(dataDir).catch((err: unknown) => {
@@ -63,13 +68,13 @@ export const seedCommand: Command = {
     const started = performance.now();
     const stop = onStopSignals();
     const bar = new StatusLine(io.stderr);
-    const { session, port: bound } = await openSession(listen).catch((err: unknown) => {
+    const { session, port: bound } = await openSession(listen, disc).catch((err: unknown) => {
       stop.dispose();
       throw err;
     });
     try {
       const seedMode = values['seed-mode'] === true;
-      const handle = await session.addTorrent({ ti, savePath: dataDir, flags: { seedMode } });
+      const handle = await session.addTorrent({ ti, savePath: dataDir, flags: { seedMode }, trackers: disc.trackers });
       if (!seedMode) out.note(`Checking ${esc(ti.name)} (${formatBytes(ti.totalLength)}) in ${esc(dataDir)}`);
       let s = await waitChecked(handle, stop.signal, (x) => bar.show(x.progress, 'checking'));
       bar.clear();
@@ -84,6 +89,7 @@ export const seedCommand: Command = {
           name: ti.name,
           totalLength: ti.totalLength,
           seedMode,
+          dhtPort: session.isDhtRunning() ? session.dhtPort() : null,
         });
         out.line(`Seeding ${esc(ti.name)} (${formatBytes(ti.totalLength)}) on port ${bound}, info-hash ${ti.id}; Ctrl-C to stop`);
         for (const p of peers) handle.connectPeer(p).catch((err: unknown) => out.note(`cannot connect to ${esc(p.host)}:${p.port}: ${esc(err instanceof Error ? err.message : String(err))}`));

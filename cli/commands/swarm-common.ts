@@ -13,7 +13,8 @@ import { alertMessage } from '../../src/session/alerts.js';
 import type { Alert } from '../../src/session/alerts.js';
 import type { TorrentHandle } from '../../src/session/torrent-handle.js';
 import type { TorrentStatus } from '../../src/session/torrent-status.js';
-import { Session } from '../../entry/node.js';
+import { Session, createUdpFactory } from '../../entry/node.js';
+import type { DatagramFactory } from '../../src/interfaces/datagram.js';
 import { UsageError } from '../errors.js';
 import { escapeTerminal as esc } from '../escape.js';
 import type { Output } from '../output.js';
@@ -57,17 +58,83 @@ export function listenInterfaces(command: string, host: string | undefined, port
   return h.includes(':') ? `[${h.replace(/^\[|\]$/g, '')}]:${port}` : `${h}:${port}`;
 }
 
+/**
+ * Discovery options both commands take (issue 4). Defaults, chosen so that nothing reaches beyond the
+ * machine unless asked: the DHT runs (as in libtorrent) but with no bootstrap router — it only learns
+ * nodes from `--dht-bootstrap` and from nodes that contact it; LSD (multicast on the LAN) is off unless
+ * `--lsd`. Trackers come from the torrent / magnet and from `--tracker`.
+ */
+export const discoveryOptions = {
+  tracker: { type: 'string', multiple: true },
+  dht: { type: 'boolean' },
+  'no-dht': { type: 'boolean' },
+  'dht-port': { type: 'string' },
+  'dht-bootstrap': { type: 'string', multiple: true },
+  lsd: { type: 'boolean' },
+  'no-lsd': { type: 'boolean' },
+} as const;
+
+/** Parsed {@link discoveryOptions}. */
+export interface DiscoveryFlags {
+  trackers: string[];
+  dht: boolean;
+  /** 0 = the TCP listen port when free, else any. */
+  dhtPort: number;
+  dhtBootstrap: PeerAddress[];
+  lsd: boolean;
+}
+
+/** Help text lines for {@link discoveryOptions}. */
+export const discoveryUsage = `  --tracker URL       announce to this tracker (http, https, udp) too; repeatable
+  --dht, --no-dht     the DHT (default on, but with no bootstrap router: it knows only --dht-bootstrap
+                      nodes and nodes that contact it)
+  --dht-port N        UDP port of the DHT and UDP trackers (default: the TCP port when free, else any)
+  --dht-bootstrap HOST:PORT  a DHT node to bootstrap from; repeatable (e.g. router.bittorrent.com:6881)
+  --lsd, --no-lsd     local service discovery by multicast (default off)`;
+
+/** Validates the discovery options. */
+export function parseDiscoveryFlags(
+  command: string,
+  v: { tracker?: string[]; dht?: boolean; 'no-dht'?: boolean; 'dht-port'?: string; 'dht-bootstrap'?: string[]; lsd?: boolean; 'no-lsd'?: boolean },
+): DiscoveryFlags {
+  if (v.dht === true && v['no-dht'] === true) throw new UsageError(`${command}: --dht and --no-dht contradict each other`);
+  if (v.lsd === true && v['no-lsd'] === true) throw new UsageError(`${command}: --lsd and --no-lsd contradict each other`);
+  const trackers = (v.tracker ?? []).map((u) => {
+    if (!/^(https?|udp):\/\/[^\s/]+/i.test(u)) throw new UsageError(`${command}: --tracker '${u}' is not an http(s):// or udp:// URL`);
+    return u;
+  });
+  const dht = v['no-dht'] !== true;
+  const dhtBootstrap = (v['dht-bootstrap'] ?? []).map((p) => {
+    try {
+      return parsePeer(command, p);
+    } catch {
+      throw new UsageError(`${command}: --dht-bootstrap '${p}' is not host:port`);
+    }
+  });
+  if (!dht && (dhtBootstrap.length > 0 || v['dht-port'] !== undefined)) throw new UsageError(`${command}: --dht-bootstrap / --dht-port need the DHT (drop --no-dht)`);
+  const dhtPort = v['dht-port'] === undefined ? 0 : parsePort(command, v['dht-port']);
+  return { trackers, dht, dhtPort, dhtBootstrap, lsd: v.lsd === true };
+}
+
+/** A UDP factory that binds `port` whatever port the session asks for (for --dht-port). */
+function udpOnPort(port: number): DatagramFactory {
+  const base = createUdpFactory();
+  return { bind: (o) => base.bind({ ...o, port }) };
+}
+
 /** Creates the session, waits for its listener and returns it with the bound port. Closes it on failure. */
-export async function openSession(listen: string): Promise<{ session: Session; port: number }> {
+export async function openSession(listen: string, disc?: DiscoveryFlags): Promise<{ session: Session; port: number }> {
   const session = new Session({
     settings: {
       listenInterfaces: listen,
       alertMask: alertCategory.error | alertCategory.status | alertCategory.storage | alertCategory.connect,
-      enableDht: false,
-      enableLsd: false,
+      enableDht: disc?.dht ?? false,
+      enableLsd: disc?.lsd ?? false,
+      dhtBootstrapNodes: (disc?.dhtBootstrap ?? []).map(peerText).join(','),
       enableUpnp: false,
       enableNatpmp: false,
     },
+    ...(disc !== undefined && disc.dhtPort > 0 ? { datagram: udpOnPort(disc.dhtPort) } : {}),
   });
   try {
     await session.ready();

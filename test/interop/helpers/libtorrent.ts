@@ -50,6 +50,28 @@ export interface LtPeerOptions {
   encryption?: boolean;
   exitWhenDone?: boolean;
   intervalSeconds?: number;
+  /** Tracker URLs (one tier each). */
+  trackers?: readonly string[];
+  /** libtorrent's DHT on, with loopback-friendly settings and no routers. */
+  dht?: boolean;
+  /** DHT nodes to add (session.add_dht_node). */
+  dhtNodes?: ReadonlyArray<{ host: string; port: number }>;
+  /** Never dial out (incoming connections only). */
+  noOutgoing?: boolean;
+  /** close_redundant_connections off: seeds stay connected to seeds. */
+  keepRedundant?: boolean;
+  /** Progress events carry `peers` (see {@link LtPeerInfo}). */
+  reportPeers?: boolean;
+}
+
+/** One connected peer in a progress event (with `reportPeers`). */
+export interface LtPeerInfo {
+  readonly ip: string;
+  readonly port: number;
+  /** How libtorrent learned of it: tracker, dht, pex, lsd, resume (none: it connected to us or we were told). */
+  readonly source: readonly string[];
+  readonly outgoing: boolean;
+  readonly seed: boolean;
 }
 
 /** A running lt_peer.py process. */
@@ -178,6 +200,13 @@ export function ltPeerArgs(opts: LtPeerOptions): string[] {
   if (opts.encryption === false) args.push('--encryption', 'off');
   if (opts.exitWhenDone === true) args.push('--exit-when-done');
   if (opts.intervalSeconds !== undefined) args.push('--interval', String(opts.intervalSeconds));
+  const hp = (p: { host: string; port: number }): string => `${p.host.includes(':') ? `[${p.host}]` : p.host}:${p.port}`;
+  for (const t of opts.trackers ?? []) args.push('--tracker', t);
+  if (opts.dht === true) args.push('--dht');
+  for (const n of opts.dhtNodes ?? []) args.push('--dht-node', hp(n));
+  if (opts.noOutgoing === true) args.push('--no-outgoing');
+  if (opts.keepRedundant === true) args.push('--keep-redundant');
+  if (opts.reportPeers === true) args.push('--report-peers');
   return args;
 }
 

@@ -4,15 +4,28 @@
 usage: lt_peer.py --torrent F --save DIR --mode seed|download [--host 127.0.0.1] [--port N]
                   [--peer host:port]... [--seed-mode] [--utp off|on] [--encryption on|off]
                   [--exit-when-done] [--interval SECONDS]
+                  [--tracker URL]... [--dht] [--dht-node host:port]... [--no-outgoing]
+                  [--keep-redundant] [--report-peers]
 
 Settings: listens on HOST:PORT (port 0 = any free port), uTP off unless --utp on (TCP figures),
 allow_multiple_connections_per_ip, no DHT / LSD / UPnP / NAT-PMP, fast extension on (libtorrent's default).
 --encryption on keeps libtorrent's default policy (outgoing connections try MSE first and retry in
 plaintext), off disables MSE both ways.
+Discovery (off unless asked): --tracker adds a tracker URL (its own tier); --dht turns libtorrent's DHT on with
+the loopback-friendly settings (no node-id enforcement, no IP restrictions, no dark-internet filter, no
+router nodes) and --dht-node adds a node with session.add_dht_node (the DHT shares the listen port).
+PEX (ut_pex) is one of libtorrent's default plugins and always on. --no-outgoing: never dial (incoming
+connections only). --keep-redundant: close_redundant_connections off (two seeds stay connected, so a
+seed can tell a third peer about the other through PEX). --report-peers adds `peers` to progress events.
 
 stdout: JSON lines, each with "event" and "t" (wall clock, ms since the epoch):
   ready    {port, infoHash, infoHashes{v1,v2}, state, progress}   after listening and checking
   progress {progress, downloadRate, uploadRate, numPeers, state, totalDone, totalUpload, totalDownload}  ~1/s
+           (+ peers: [{ip, port, source: [tracker|dht|pex|lsd|resume], outgoing, seed}] with --report-peers)
+  peer     {ip, port, source, outgoing, seed}              a newly connected peer (with --report-peers; checked
+           every loop turn, so short connections are seen too)
+  tracker  {url, numPeers}                                 a tracker replied (with --tracker)
+  dht      {}                                              the DHT bootstrapped (with --dht)
   done     {bytes, seconds, firstByteSeconds, cpuSeconds, maxRSS, hashFailures}   download finished (leech)
   error    {message, code}
   exit     {cpuSeconds, maxRSS, totalUpload, totalDownload}   on shutdown
@@ -63,6 +76,19 @@ def parse_peer(text):
     return (host.strip('[]'), int(port))
 
 
+SOURCES = [('tracker', 'tracker'), ('dht', 'dht'), ('pex', 'pex'), ('lsd', 'lsd'), ('resume_data', 'resume')]
+
+
+def peer_list(h):
+    out = []
+    for p in h.get_peer_info():
+        src = [name for attr, name in SOURCES if p.source & getattr(lt.peer_info, attr)]
+        out.append({'ip': p.ip[0], 'port': p.ip[1], 'source': src,
+                    'outgoing': bool(p.flags & lt.peer_info.outgoing_connection),
+                    'seed': bool(p.flags & lt.peer_info.seed)})
+    return out
+
+
 def state_name(st):
     return str(st.state).split('.')[-1]
 
@@ -80,6 +106,12 @@ def main():
     ap.add_argument('--encryption', choices=['on', 'off'], default='on')
     ap.add_argument('--exit-when-done', action='store_true')
     ap.add_argument('--interval', type=float, default=1.0)
+    ap.add_argument('--tracker', action='append', default=[])
+    ap.add_argument('--dht', action='store_true')
+    ap.add_argument('--dht-node', action='append', default=[])
+    ap.add_argument('--no-outgoing', action='store_true')
+    ap.add_argument('--keep-redundant', action='store_true')
+    ap.add_argument('--report-peers', action='store_true')
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: STOP.set())
@@ -88,6 +120,7 @@ def main():
 
     try:
         peers = [parse_peer(p) for p in args.peer]
+        dht_nodes = [parse_peer(p) for p in args.dht_node]
     except ValueError as e:
         emit('error', message=str(e), code='usage')
         return 2
@@ -97,16 +130,30 @@ def main():
         'listen_interfaces': '%s:%d' % (args.host, args.port),
         'enable_outgoing_utp': utp,
         'enable_incoming_utp': utp,
-        'enable_outgoing_tcp': True,
+        'enable_outgoing_tcp': not args.no_outgoing,
         'enable_incoming_tcp': True,
         'allow_multiple_connections_per_ip': True,
-        'enable_dht': False,
+        'enable_dht': args.dht,
         'enable_lsd': False,
         'enable_upnp': False,
         'enable_natpmp': False,
         'alert_mask': lt.alert.category_t.error_notification | lt.alert.category_t.status_notification
         | lt.alert.category_t.storage_notification,
     }
+    if args.dht:
+        settings.update({
+            'dht_bootstrap_nodes': '',
+            'dht_enforce_node_id': False,
+            'dht_restrict_routing_ips': False,
+            'dht_restrict_search_ips': False,
+            'dht_ignore_dark_internet': False,
+            'dht_prefer_verified_node_ids': False,
+            'alert_mask': settings['alert_mask'] | lt.alert.category_t.dht_notification,
+        })
+    if args.tracker:
+        settings['alert_mask'] |= lt.alert.category_t.tracker_notification
+    if args.keep_redundant:
+        settings['close_redundant_connections'] = False
     if args.encryption == 'off':
         settings['out_enc_policy'] = int(lt.enc_policy.disabled)
         settings['in_enc_policy'] = int(lt.enc_policy.disabled)
@@ -122,6 +169,9 @@ def main():
     atp.save_path = args.save
     if args.seed_mode:
         atp.flags |= lt.torrent_flags.seed_mode
+    if args.tracker:
+        atp.trackers = list(args.tracker)
+        atp.tracker_tiers = list(range(len(args.tracker)))
     h = ses.add_torrent(atp)
     added_at = time.time()
 
@@ -156,8 +206,11 @@ def main():
 
     for p in peers:
         h.connect_peer(p)
+    for n in dht_nodes:
+        ses.add_dht_node(n)
 
     hash_failures = 0
+    seen_peers = set()
     first_byte = None
     done_sent = args.mode == 'seed'
     next_progress = time.time() + args.interval
@@ -169,6 +222,10 @@ def main():
                 hash_failures += 1
             elif isinstance(a, (lt.torrent_error_alert, lt.file_error_alert)):
                 emit('error', message=a.message(), code='torrent_error')
+            elif isinstance(a, lt.tracker_reply_alert):
+                emit('tracker', url=a.url, numPeers=a.num_peers)
+            elif isinstance(a, lt.dht_bootstrap_alert):
+                emit('dht')
         while not COMMANDS.empty():
             cmd = COMMANDS.get()
             if cmd.get('cmd') == 'connect':
@@ -178,6 +235,11 @@ def main():
                 emit('error', message='unknown command %r' % cmd.get('cmd'), code='usage')
         now = time.time()
         st = h.status()
+        if args.report_peers:
+            for p in peer_list(h):
+                if (p['ip'], p['port']) not in seen_peers:
+                    seen_peers.add((p['ip'], p['port']))
+                    emit('peer', **p)
         if first_byte is None and st.total_payload_download > 0:
             first_byte = now
         if not done_sent and st.is_finished:
@@ -195,10 +257,11 @@ def main():
                     h.connect_peer(p)
             next_reconnect = now + 3
         if now >= next_progress:
+            extra = {'peers': peer_list(h)} if args.report_peers else {}
             emit('progress', progress=st.progress, downloadRate=st.download_payload_rate,
                  uploadRate=st.upload_payload_rate, numPeers=st.num_peers, state=state_name(st),
                  totalDone=st.total_done, totalUpload=st.total_payload_upload,
-                 totalDownload=st.total_payload_download)
+                 totalDownload=st.total_payload_download, **extra)
             next_progress = now + args.interval
 
     st = h.status()
