@@ -1,20 +1,16 @@
 /**
  * The WebRTC transport in Chromium: two peers in the same page over the browser's RTCPeerConnection,
- * with simple-peer's pre-built browser bundle. Runs the shared transport suite (minus the one test a
- * data channel cannot pass, see webrtc-suite.test.ts) and a direct offer/answer round trip.
+ * with simple-peer's pre-built browser bundle. Runs the shared transport suite (with `remoteBackpressure: false`:
+ * a data channel has no receive-side flow control, see webrtc-suite.test.ts) and a direct offer/answer round trip.
  */
 import SimplePeer from 'simple-peer/simplepeer.min.js';
-import { beforeEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { WebRtcTransport } from '../../../transports/webrtc/index.js';
 import type { SimplePeerConstructor } from '../../../transports/webrtc/index.js';
 import { Probe, transportSuite, waitFor } from '../../suites/transport.suite.js';
 import { webrtcFixture } from './webrtc-fixture.js';
 
 const Peer = SimplePeer as unknown as SimplePeerConstructor;
-const NOT_APPLICABLE = ['applies backpressure while the peer is paused'];
-beforeEach((ctx) => {
-  if (NOT_APPLICABLE.some((n) => ctx.task.name.startsWith(n))) ctx.skip();
-});
 
 it('offer → answer → connected pair moving bytes both ways, then closed', async () => {
   const a = new WebRtcTransport({ SimplePeer: Peer, rtcConfig: { iceServers: [] } });
@@ -56,6 +52,7 @@ it('refuses connections over the per-key cap', async () => {
 });
 
 transportSuite('webrtc (chromium)', webrtcFixture({ SimplePeer: Peer }), {
+  remoteBackpressure: false,
   largeBytes: 8 * 1024 * 1024,
   maxAcceptedWhilePaused: 0,
   maxBufferedAmount: 1024 * 1024 + 64 * 1024,
