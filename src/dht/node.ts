@@ -21,7 +21,7 @@ import { decodeCompactNodes, decodeCompactPeers, decodeKrpc, encodeCompactNodes,
 import type { CompactNode, KrpcMessage, KrpcResponse } from './krpc.js';
 import { runLookup } from './lookup.js';
 import type { LookupHit } from './lookup.js';
-import { generateNodeId, idEquals, randomBytes, randomIdWithPrefix, verifyNodeId } from './node-id.js';
+import { generateNodeId, idEquals, idHex, randomBytes, randomIdWithPrefix, verifyNodeId } from './node-id.js';
 import { PeerStore } from './peer-store.js';
 import { ByteBucket, PerIpLimiter } from './rate-limit.js';
 import { answerQuery, sendError } from './responder.js';
@@ -181,6 +181,14 @@ export class DhtNode {
     checkHash(infoHash);
     const seen = new Set<string>();
     const peers: PeerAddress[] = [];
+    // Peers announced to this node itself come first: with few nodes (a LAN, two peers that bootstrap from
+    // each other) the node holding the announce may be the asker, which the lookup never queries.
+    const local = this.store.get(idHex(infoHash), 2 * this.settings.maxPeersReply, this.clock.now()).map((p) => ({ host: p.host, port: p.port }));
+    for (const p of local) seen.add(addrKey(p));
+    if (local.length > 0) {
+      peers.push(...local);
+      onPeers?.(local);
+    }
     const nodes = await this.lookup(infoHash, 'get_peers', (node, r) => {
       const batch = decodeCompactPeers(r.r.get('values'), 2 * this.settings.maxPeersReply).filter((p) => {
         const k = addrKey(p);

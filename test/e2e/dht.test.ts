@@ -87,3 +87,29 @@ describe('DHT e2e: 51 nodes on 127.0.0.1 over UDP', () => {
     }
   }, 60_000);
 });
+
+describe('DHT e2e: two nodes that only know each other', () => {
+  it('finds a peer that was announced to the asking node itself', async () => {
+    const factory = createUdpFactory();
+    const sa = await factory.bind({ host: '127.0.0.1', port: 0 });
+    const sb = await factory.bind({ host: '127.0.0.1', port: 0 });
+    const seed = new DhtNode(sa, { settings: loopback });
+    const leech = new DhtNode(sb, { settings: { ...loopback, bootstrapNodes: [`127.0.0.1:${sa.address.port}`] } });
+    try {
+      await seed.start();
+      await leech.start();
+      const infoHash = randomBytes(20);
+      // The seed's only contact is the leech, so the announce is stored there; the leech's own lookup
+      // queries only the seed, which has nothing: the answer must come from the leech's own store.
+      const ann = await seed.announce(infoHash, { port: 6881 });
+      expect(ann.announcedTo).toBe(1);
+      const res = await leech.getPeers(infoHash);
+      expect(res.peers).toContainEqual({ host: '127.0.0.1', port: 6881 });
+    } finally {
+      await leech.close();
+      await seed.close();
+      await sb.close();
+      await sa.close();
+    }
+  });
+});
