@@ -193,7 +193,10 @@ def main():
                 return 1
         port = ses.listen_port()
         st = h.status()
-        if port and st.state not in (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data):
+        # An auto-managed torrent stays paused until libtorrent's queue starts it (about 0.5 s after checking),
+        # and a paused torrent drops incoming handshakes: only then is the peer really ready.
+        paused = bool(st.flags & lt.torrent_flags.paused)
+        if port and not paused and st.state not in (lt.torrent_status.checking_files, lt.torrent_status.checking_resume_data):
             break
         if time.time() > deadline:
             emit('error', message='timed out waiting to listen and check', code='timed_out')
