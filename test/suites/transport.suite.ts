@@ -25,11 +25,7 @@ export interface TransportFixture {
 
 /** Per-implementation limits. */
 export interface TransportSuiteOptions {
-  /**
-   * Whether pausing the reading side holds the remote writer back (TCP, uTP, memory: yes). WebRTC data
-   * channels have no receive-side flow control, so their streams park data instead; for them the
-   * backpressure-while-paused test does not apply (their parking limit is tested with the transport).
-   */
+  /** Whether pausing the reader holds the remote writer back (false for WebRTC: data channels park data instead). */
   remoteBackpressure?: boolean;
   /** Bytes moved each way in the large-transfer test. Default 32 MiB. */
   largeBytes?: number;
