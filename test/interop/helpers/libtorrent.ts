@@ -62,6 +62,8 @@ export interface LtPeerOptions {
   keepRedundant?: boolean;
   /** Progress events carry `peers` (see {@link LtPeerInfo}). */
   reportPeers?: boolean;
+  /** uTP only: TCP off both ways, uTP on both ways. */
+  utpOnly?: boolean;
 }
 
 /** One connected peer in a progress event (with `reportPeers`). */
@@ -207,6 +209,7 @@ export function ltPeerArgs(opts: LtPeerOptions): string[] {
   if (opts.noOutgoing === true) args.push('--no-outgoing');
   if (opts.keepRedundant === true) args.push('--keep-redundant');
   if (opts.reportPeers === true) args.push('--report-peers');
+  if (opts.utpOnly === true) args.push('--utp-only');
   return args;
 }
 

@@ -5,7 +5,7 @@ usage: lt_peer.py --torrent F --save DIR --mode seed|download [--host 127.0.0.1]
                   [--peer host:port]... [--seed-mode] [--utp off|on] [--encryption on|off]
                   [--exit-when-done] [--interval SECONDS]
                   [--tracker URL]... [--dht] [--dht-node host:port]... [--no-outgoing]
-                  [--keep-redundant] [--report-peers]
+                  [--keep-redundant] [--report-peers] [--utp-only]
 
 Settings: listens on HOST:PORT (port 0 = any free port), uTP off unless --utp on (TCP figures),
 allow_multiple_connections_per_ip, no DHT / LSD / UPnP / NAT-PMP, fast extension on (libtorrent's default).
@@ -17,6 +17,7 @@ router nodes) and --dht-node adds a node with session.add_dht_node (the DHT shar
 PEX (ut_pex) is one of libtorrent's default plugins and always on. --no-outgoing: never dial (incoming
 connections only). --keep-redundant: close_redundant_connections off (two seeds stay connected, so a
 seed can tell a third peer about the other through PEX). --report-peers adds `peers` to progress events.
+--utp-only: uTP in and out, TCP off both ways (overrides --utp and --no-outgoing for TCP).
 
 stdout: JSON lines, each with "event" and "t" (wall clock, ms since the epoch):
   ready    {port, infoHash, infoHashes{v1,v2}, state, progress}   after listening and checking
@@ -112,6 +113,7 @@ def main():
     ap.add_argument('--no-outgoing', action='store_true')
     ap.add_argument('--keep-redundant', action='store_true')
     ap.add_argument('--report-peers', action='store_true')
+    ap.add_argument('--utp-only', action='store_true')
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: STOP.set())
@@ -140,6 +142,13 @@ def main():
         'alert_mask': lt.alert.category_t.error_notification | lt.alert.category_t.status_notification
         | lt.alert.category_t.storage_notification,
     }
+    if args.utp_only:
+        settings.update({
+            'enable_outgoing_utp': True,
+            'enable_incoming_utp': True,
+            'enable_outgoing_tcp': False,
+            'enable_incoming_tcp': False,
+        })
     if args.dht:
         settings.update({
             'dht_bootstrap_nodes': '',
