@@ -23,6 +23,12 @@ const shimPackages = ['buffer', 'events', 'process', 'readable-stream', 'stream-
   'stream-http', 'https-browserify', 'url', 'querystring-es3', 'browserify-zlib', 'debug'];
 /** Dependencies allowed in the bundle. */
 const allowedPackages = ['idb-keyval'];
+/**
+ * Left as bare imports: web-streams-polyfill is loaded by src/stream/file-stream.ts only where a runtime lacks
+ * ReadableStream (no browser we support), so bundling it would double the bundle for code that never runs.
+ * An app targeting such a runtime resolves the import with its own bundler.
+ */
+const externalPackages = ['web-streams-polyfill'];
 const builtins = new Set(builtinModules.flatMap((m) => [m, m.split('/')[0] ?? m]));
 
 function packageOf(id: string): string | undefined {
@@ -78,6 +84,6 @@ export default defineConfig({
     minify: true,
     lib: { entry: `${root}bundle/browser-full.ts`, formats: ['es'], fileName: () => 'swarmkit.browser.js' },
     // One file (dynamic imports inlined), and whitespace minified too: Vite keeps it in ES library builds.
-    rolldownOptions: { output: { codeSplitting: false, minify: true } },
+    rolldownOptions: { external: externalPackages, output: { codeSplitting: false, minify: true } },
   },
 });
