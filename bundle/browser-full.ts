@@ -2,7 +2,8 @@
  * The full browser bundle (dist-browser/swarmkit.browser.js, built by vite.lib.config.ts): the session
  * with IndexedDB storage by default (entry/browser.ts), the WebRTC transport, the WebSocket tracker
  * client (also the WebRTC signaller) and a simple-peer-compatible peer over the browser's own
- * RTCPeerConnection ({@link NativePeer}), so no Node shims are needed.
+ * RTCPeerConnection ({@link NativePeer}), so no Node shims are needed. `new Session()` finds WebRTC peers
+ * through the ws:// / wss:// trackers of its torrents out of the box (entry/browser.ts `webRtcOption`).
  */
 export * from '../entry/browser.js';
 export {

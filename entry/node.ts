@@ -5,6 +5,9 @@
  * `listenInterfaces` entry (e.g. '0.0.0.0:6881,[::]:6881'; port 0 = any free port). One UDP socket on
  * the listen port carries the DHT and UDP trackers (transports/udp); LSD runs on real multicast
  * (transports/lsd). `enableDht` / `enableLsd` (default true, as libtorrent) turn them off.
+ * ws:// / wss:// trackers reach WebRTC peers (browsers, WebTorrent) through @roamhq/wrtc when that
+ * optional dependency is installed (else they are skipped with a tracker_warning), over the `ws` package:
+ * a session seeds over TCP and WebRTC at once.
  */
 import { Session as CoreSession } from '../src/session/session.js';
 import type { SessionOptions } from '../src/session/session.js';
@@ -17,6 +20,12 @@ import { createUdpFactory } from '../transports/udp/index.js';
 import { startLsd } from '../transports/lsd/index.js';
 import type { LsdFactory } from '../src/session/discovery.js';
 import { lookup } from 'node:dns/promises';
+import { createRequire } from 'node:module';
+import WebSocket from 'ws';
+import { WebRtcTransport } from '../transports/webrtc/index.js';
+import type { WebRtcTransportOptions } from '../transports/webrtc/index.js';
+import type { SessionWebRtcOptions } from '../src/session/webrtc.js';
+import type { WebSocketConstructor } from '../src/tracker/websocket-pool.js';
 
 export * from '../src/index.js';
 export { createStreamServer, createReadStream, HostAllowList } from '../stream-server/index.js';
@@ -53,6 +62,36 @@ export function tcpTransportsFor(listenInterfaces: string, peerConnectTimeout = 
   return ifaces.map((i) => createTcpTransport({ listenHost: i.host, port: i.port, connectTimeoutMs, highWaterMark }));
 }
 
+export { WebRtcTransport } from '../transports/webrtc/index.js';
+export type { WebRtcTransportOptions } from '../transports/webrtc/index.js';
+
+/** Whether @roamhq/wrtc (Node's WebRTC, an optional dependency) can be loaded. */
+export function hasNodeWebRtc(): boolean {
+  try {
+    createRequire(import.meta.url).resolve('@roamhq/wrtc');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The session's `webrtc` option over transports/webrtc (`opts` e.g. `rtcConfig` for ICE servers); the
+ * session's caps become the transport's `maxConnections` / `maxConnectionsPerKey`.
+ */
+export function webRtcOption(opts: WebRtcTransportOptions & { maxConnectionsPerTorrent?: number; offersPerAnnounce?: number } = {}): SessionWebRtcOptions {
+  const { maxConnectionsPerTorrent, offersPerAnnounce, ...transport } = opts;
+  return {
+    createConnector: (l) => new WebRtcTransport({ ...transport, maxConnections: l.maxConnections, maxConnectionsPerKey: l.maxConnectionsPerTorrent }),
+    ...(transport.maxConnections !== undefined ? { maxConnections: transport.maxConnections } : {}),
+    ...(maxConnectionsPerTorrent !== undefined ? { maxConnectionsPerTorrent } : {}),
+    ...(offersPerAnnounce !== undefined ? { offersPerAnnounce } : {}),
+  };
+}
+
+/** The `ws` package's WebSocket, as the WebSocket-tracker pool's constructor. */
+export const nodeWebSocket = WebSocket as unknown as WebSocketConstructor;
+
 /** A {@link CoreSession} whose default storage is the file system and default transport TCP. */
 export class Session extends CoreSession {
   constructor(opts: SessionOptions = {}) {
@@ -64,6 +103,8 @@ export class Session extends CoreSession {
       datagram: opts.datagram ?? createUdpFactory(),
       lsd: opts.lsd ?? nodeLsd,
       resolve: opts.resolve ?? resolveHost,
+      webrtc: opts.webrtc ?? (hasNodeWebRtc() ? webRtcOption() : { unavailable: 'no WebRTC in Node: install the optional dependency @roamhq/wrtc' }),
+      webSocket: opts.webSocket ?? nodeWebSocket,
     });
   }
 }

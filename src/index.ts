@@ -23,6 +23,9 @@ export type { CreateTorrentOptions, FileInput, GenerateOptions, TorrentVersion }
 
 export { Session } from './session/session.js';
 export type { RemoveOptions, SessionOptions, StorageOption } from './session/session.js';
+export type { SessionWebRtcConnector, SessionWebRtcOptions, WebRtcLimits } from './session/webrtc.js';
+export type { WebRtcConnector } from './tracker/websocket.js';
+export type { WebSocketConstructor, WebSocketLike } from './tracker/websocket-pool.js';
 export { TorrentHandle } from './session/torrent-handle.js';
 export type { TorrentState, TorrentStatus, AlertError } from './session/torrent-status.js';
 export { defaultTorrentFlags, parseMagnetUri } from './session/add-torrent-params.js';

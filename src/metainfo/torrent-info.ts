@@ -163,6 +163,26 @@ export class TorrentInfo {
     return new TorrentInfo(await parseInfo(info.slice(), undefined, opts.requirePieceLayers ?? false, opts), extras);
   }
 
+  /**
+   * This torrent with BEP 52 piece layers added (e.g. fetched from peers with hash requests for a magnet):
+   * `layers` maps a file index to its layer (32-byte hashes, one per piece). Every v2 file longer than one
+   * piece needs one; each must hash to the file's pieces root. Throws `torrent_invalid_piece_layers`.
+   */
+  async withPieceLayers(layers: ReadonlyMap<number, Uint8Array>): Promise<TorrentInfo> {
+    const dict: BDict = new Map();
+    for (const [i, layer] of layers) {
+      const root = this.files[i]?.piecesRoot;
+      if (root === undefined) throw new TorrentError('torrent_invalid_piece_layers', `file ${i} has no pieces root`, { details: { file: i } });
+      dict.set(binaryKey(root), layer);
+    }
+    const parsed = await parseInfo(this.infoBytes, dict, true, { maxPieces: Math.max(DEFAULT_MAX_PIECES, this.pieceCount) });
+    const extras: TorrentExtras = { announce: this.announce, urlList: this.urlList };
+    if (this.comment !== undefined) extras.comment = this.comment;
+    if (this.createdBy !== undefined) extras.createdBy = this.createdBy;
+    if (this.creationDate !== undefined) extras.creationDate = this.creationDate;
+    return new TorrentInfo(parsed, extras);
+  }
+
   /** SHA-1 of piece `i` (v1 / hybrid), a view into the info bytes; undefined for pure v2. */
   pieceHash(i: number): Uint8Array | undefined {
     this.lengths.checkPiece(i);

@@ -212,6 +212,20 @@ export class Connections implements Omit<SwarmNet, 'dial'> {
     return this.#track(new PeerConnection(new MeteredStream(stream), { peerId: this.peerId, owner, settings: this.peerSettings(), onClose: this.#onClose }));
   }
 
+  /**
+   * Binds an already-connected stream for a known torrent (WebRTC, from a WebSocket tracker) to `owner`
+   * as a connection that handshakes at once, as WebTorrent's WebRTC peers do on both ends. Counts toward
+   * `connectionsLimit`; refused (stream destroyed, false) when closing, full, or no torrent accepts it.
+   */
+  adopt(stream: PeerStream, owner: PeerOwner | undefined): boolean {
+    if (this.#closed || owner === undefined || !this.hasRoom() || this.#bans.has(stream.remote.host)) {
+      stream.destroy(new TorrentError('connection_failed', 'WebRTC peer refused (closing, connection limit, banned or torrent not active)'));
+      return false;
+    }
+    this.#track(new PeerConnection(new MeteredStream(stream), { peerId: this.peerId, owner, settings: this.peerSettings(), onClose: this.#onClose }));
+    return true;
+  }
+
   /** Closes listeners, dials, connections and transports. */
   async close(): Promise<void> {
     if (this.#closed) return;

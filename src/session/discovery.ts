@@ -30,6 +30,8 @@ import type { AlertFields, AlertType } from './alerts.js';
 import { parseListenInterfaces } from './listen-interfaces.js';
 import { decodeSessionState, encodeSessionState } from './session-state.js';
 import type { SettingsPack } from './settings.js';
+import type { SessionWebRtc } from './webrtc.js';
+import type { WebSocketTrackerAvailability } from '../torrent/discovery/websocket-trackers.js';
 
 /** A running LSD service (Node: transports/lsd `startLsd`). */
 export interface LsdService {
@@ -63,6 +65,8 @@ export interface SessionDiscoveryOptions {
   resolve?: (host: string) => Promise<string[]>;
   /** A saved state (see Session.saveState) to load before the DHT starts. */
   state?: Uint8Array;
+  /** WebRTC for ws:// trackers (src/session/webrtc.ts); closed by close(). */
+  webrtc?: SessionWebRtc;
 }
 
 /** Session-level discovery (see the module notes). */
@@ -220,6 +224,11 @@ export class SessionDiscovery implements DiscoveryServices {
     };
   }
 
+  /** The shared WebSocket-tracker services, or why ws trackers are skipped. */
+  webSocketTrackers(): WebSocketTrackerAvailability {
+    return this.#opts.webrtc?.services() ?? { unavailable: 'this session has no WebRTC' };
+  }
+
   lsd(): ReturnType<DiscoveryServices['lsd']> {
     return this.#lsd;
   }
@@ -244,5 +253,6 @@ export class SessionDiscovery implements DiscoveryServices {
     await this.#dhtStarted;
     this.#udpTracker?.close();
     await this.#demux?.close().catch(() => undefined);
+    await this.#opts.webrtc?.close().catch(() => undefined);
   }
 }

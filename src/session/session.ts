@@ -14,12 +14,10 @@
 import { TorrentError } from '../errors.js';
 import type { StorageAdapter } from '../interfaces/storage.js';
 import type { Logger } from '../interfaces/logger.js';
-import type { PeerAddress, Transport } from '../interfaces/transport.js';
+import type { PeerAddress } from '../interfaces/transport.js';
 import { silentLogger } from '../interfaces/logger.js';
-import { fromHex, infoHashId, toHex } from '../metainfo/info-hash.js';
-import { decodeSessionState } from './session-state.js';
+import { infoHashId, toHex } from '../metainfo/info-hash.js';
 import type { InfoHashes } from '../metainfo/info-hash.js';
-import type { TorrentInfo } from '../metainfo/torrent-info.js';
 import { createHashPool } from '#platform/hash-pool';
 import type { HashPool } from '#platform/hash-pool';
 import { Torrent } from '../torrent/torrent.js';
@@ -38,62 +36,19 @@ import type { HandleResolver } from './torrent-handle.js';
 import { toAlertError } from '../torrent/torrent.js';
 import type { SwarmNet } from '../torrent/swarm/net.js';
 import { Connections } from './connections.js';
+import { TorrentRegistry } from './torrent-registry.js';
+import { hash20, stateSettings } from './session-options.js';
+import type { RemoveOptions, SessionOptions, StorageOption } from './session-options.js';
 import { SessionDiscovery } from './discovery.js';
-import type { LsdFactory } from './discovery.js';
-import type { DatagramFactory } from '../interfaces/datagram.js';
+import { SessionWebRtc } from './webrtc.js';
 
-/** Where torrents' data goes: one adapter for all, or a factory called once per save path. */
-export type StorageOption = StorageAdapter | ((savePath: string) => StorageAdapter);
-
-/** Options of {@link Session}. */
-export interface SessionOptions {
-  /** Settings to apply over the defaults. */
-  settings?: Partial<SettingsPack>;
-  /** Default storage (the runtime entries set fs in Node, IndexedDB in browsers). */
-  storage?: StorageOption;
-  /** Hash pool to use (not closed by the session); default: one created on first need and closed by close(). */
-  hashPool?: HashPool;
-  logger?: Logger;
-  /**
-   * How peers are reached, tried in order (dials use the first whose `canDial` accepts the address);
-   * those that can listen are listened on once, at construction. Closed by close(). Default: none in the
-   * core (no peers), TCP on `listenInterfaces` in entry/node.ts.
-   */
-  transports?: readonly Transport[];
-  /** UDP sockets for the DHT and UDP trackers (one socket, on the listen port); entry/node.ts passes transports/udp. */
-  datagram?: DatagramFactory;
-  /** Starts local service discovery (BEP 14) when `enableLsd`; entry/node.ts passes transports/lsd. */
-  lsd?: LsdFactory;
-  /** Resolves host names of DHT bootstrap nodes (src/ has no DNS); entry/node.ts passes node:dns. */
-  resolve?: (host: string) => Promise<string[]>;
-  /**
-   * A state from {@link Session.saveState}: its settings apply under `settings` given here, its DHT id and
-   * nodes seed the DHT. A corrupt state is ignored with a session_error alert.
-   */
-  state?: Uint8Array;
-}
-
-/** Options of {@link Session.removeTorrent}. */
-export interface RemoveOptions {
-  /** Also delete the torrent's data (libtorrent's delete_files). */
-  deleteFiles?: boolean;
-}
-
-interface Entry {
-  readonly torrent: Torrent;
-  readonly infoHashes: InfoHashes;
-  ti: TorrentInfo | undefined;
-}
+export type { RemoveOptions, SessionOptions, StorageOption } from './session-options.js';
 
 /** A BitTorrent session. */
 export class Session {
   #settings: SettingsPack;
   readonly #queue: AlertQueue;
-  readonly #entries = new Map<string, Entry>();
-  /** 'v1:<hex>' / 'v2:<hex>' → id, for duplicate detection across hybrid / single-version adds. */
-  readonly #byHash = new Map<string, string>();
-  /** Hex of a 20-byte handshake info-hash (v1, or v2 truncated) → id, for routing incoming peers. */
-  readonly #byHandshake = new Map<string, string>();
+  readonly #reg = new TorrentRegistry();
   readonly #conns: Connections;
   readonly #disc: SessionDiscovery;
   readonly #net: SwarmNet;
@@ -132,7 +87,7 @@ export class Session {
       net: () => this.#net,
       discovery: () => this.#disc,
       metadataReceived: (id, ti) => {
-        const e = this.#entries.get(id);
+        const e = this.#reg.get(id);
         if (e) e.ti = ti;
       },
     };
@@ -140,12 +95,9 @@ export class Session {
       settings: () => this.#settings,
       ipFilter: () => this.#ipFilter,
       post: (type, fields) => this.#post(type, fields),
-      route: (ih) => {
-        const id = this.#byHandshake.get(toHex(ih));
-        return id === undefined ? undefined : this.#entries.get(id)?.torrent.swarm.owner;
-      },
+      route: (ih) => this.#reg.byHandshakeHex(toHex(ih))?.swarm.owner,
       banned: (host) => {
-        for (const e of this.#entries.values()) e.torrent.swarm.closeHost(host);
+        for (const e of this.#reg.values()) e.torrent.swarm.closeHost(host);
       },
       logger: this.#logger,
     });
@@ -158,13 +110,20 @@ export class Session {
         listenReady: conns.ready,
         listenPort: () => conns.listenPort(),
         torrentOf: (hex) => {
-          const t = this.#byHandshakeHex(hex);
+          const t = this.#reg.byHandshakeHex(hex);
           return t && { infoHash: t.id, name: t.name };
         },
-        lsdPeer: (hex, peer) => this.#byHandshakeHex(hex)?.discovery.addPeer(peer, 'lsd'),
+        lsdPeer: (hex, peer) => this.#reg.byHandshakeHex(hex)?.discovery.addPeer(peer, 'lsd'),
         logger: this.#logger,
       },
-      { ...(opts.datagram ? { datagram: opts.datagram } : {}), ...(opts.lsd ? { lsd: opts.lsd } : {}), ...(opts.resolve ? { resolve: opts.resolve } : {}), ...(opts.state ? { state: opts.state } : {}) },
+      {
+        ...(opts.datagram ? { datagram: opts.datagram } : {}), ...(opts.lsd ? { lsd: opts.lsd } : {}), ...(opts.resolve ? { resolve: opts.resolve } : {}), ...(opts.state ? { state: opts.state } : {}),
+        webrtc: new SessionWebRtc({
+          webrtc: opts.webrtc,
+          webSocket: opts.webSocket,
+          adopt: (stream, ih) => conns.adopt(stream, this.#reg.byHandshakeHex(toHex(ih))?.swarm.owner),
+        }),
+      },
     );
     this.#net = {
       peerId: conns.peerId,
@@ -178,18 +137,13 @@ export class Session {
     };
     this.#resolver = {
       resolve: (id, serial) => {
-        const e = this.#entries.get(id);
+        const e = this.#reg.get(id);
         return e && e.torrent.serial === serial ? e.torrent : undefined;
       },
-      infoHashesOf: (t) => this.#entries.get(t.id)!.infoHashes,
-      torrentInfoOf: (t) => this.#entries.get(t.id)?.ti,
+      infoHashesOf: (t) => this.#reg.get(t.id)!.infoHashes,
+      torrentInfoOf: (t) => this.#reg.get(t.id)?.ti,
       canDial: (a) => this.#conns.canDial(a),
     };
-  }
-
-  #byHandshakeHex(hex: string): Torrent | undefined {
-    const id = this.#byHandshake.get(hex);
-    return id === undefined ? undefined : this.#entries.get(id)?.torrent;
   }
 
   #post<K extends AlertType>(type: K, fields: AlertFields<K>): void {
@@ -248,10 +202,7 @@ export class Session {
       const id = infoHashId(infoHashes);
       const name = ti?.name ?? p.name ?? '';
       ids = { infoHash: id, name };
-      const keys = [infoHashes.v1 && `v1:${toHex(infoHashes.v1)}`, infoHashes.v2 && `v2:${toHex(infoHashes.v2)}`].filter((k): k is string => !!k);
-      if (this.#entries.has(id) || keys.some((k) => this.#byHash.has(k))) {
-        throw new TorrentError('duplicate_torrent', `torrent ${id} is already in the session`, { details: { infoHash: id } });
-      }
+      this.#reg.checkNew(id, infoHashes);
       const savePath = p.savePath ?? '';
       if (typeof savePath !== 'string') throw new TorrentError('invalid_argument', 'savePath must be a string');
       const storage = this.#adapterFor(p, savePath);
@@ -275,10 +226,7 @@ export class Session {
         },
         this.#host,
       );
-      this.#entries.set(id, { torrent, infoHashes, ti });
-      for (const k of keys) this.#byHash.set(k, id);
-      if (infoHashes.v1) this.#byHandshake.set(toHex(infoHashes.v1), id);
-      if (infoHashes.v2) this.#byHandshake.set(toHex(infoHashes.v2.subarray(0, 20)), id);
+      this.#reg.add(torrent, infoHashes, ti);
       this.#dirty.add(id);
       this.#post('torrent_added', ids);
       this.#post('add_torrent', ids);
@@ -293,21 +241,14 @@ export class Session {
 
   /** The handle of the torrent with this info-hash (hex v1 / v2 / id, or InfoHashes), if present. */
   findTorrent(infoHash: string | InfoHashes): TorrentHandle | undefined {
-    let id: string | undefined;
-    if (typeof infoHash === 'string') {
-      const hex = infoHash.toLowerCase();
-      if (!/^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(hex)) throw new TorrentError('invalid_argument', 'an info-hash is 40 or 64 hex digits');
-      id = this.#entries.has(hex) ? hex : this.#byHash.get(`v1:${hex}`) ?? this.#byHash.get(`v2:${hex}`);
-    } else {
-      id = (infoHash.v1 && this.#byHash.get(`v1:${toHex(infoHash.v1)}`)) || (infoHash.v2 && this.#byHash.get(`v2:${toHex(infoHash.v2)}`)) || undefined;
-    }
-    const e = id === undefined ? undefined : this.#entries.get(id);
+    const id = this.#reg.find(infoHash);
+    const e = id === undefined ? undefined : this.#reg.get(id);
     return e ? new TorrentHandle(e.torrent.id, e.torrent.serial, this.#resolver) : undefined;
   }
 
   /** Handles of every torrent, in the order they were added. */
   getTorrents(): TorrentHandle[] {
-    return [...this.#entries.values()].map((e) => new TorrentHandle(e.torrent.id, e.torrent.serial, this.#resolver));
+    return [...this.#reg.values()].map((e) => new TorrentHandle(e.torrent.id, e.torrent.serial, this.#resolver));
   }
 
   /**
@@ -318,11 +259,8 @@ export class Session {
   async removeTorrent(handle: TorrentHandle, opts: RemoveOptions = {}): Promise<void> {
     this.#live();
     if (!handle.isValid()) throw new TorrentError('invalid_handle', `torrent ${handle.id} is not in the session`);
-    const e = this.#entries.get(handle.id)!;
-    const t = e.torrent;
-    this.#entries.delete(t.id);
-    for (const [k, v] of this.#byHash) if (v === t.id) this.#byHash.delete(k);
-    for (const [k, v] of this.#byHandshake) if (v === t.id) this.#byHandshake.delete(k);
+    const t = this.#reg.get(handle.id)!.torrent;
+    this.#reg.remove(t.id);
     this.#dirty.delete(t.id);
     const ids = { infoHash: t.id, name: t.name };
     this.#post('torrent_removed', ids);
@@ -340,7 +278,7 @@ export class Session {
     this.#live();
     if (this.#paused) return;
     this.#paused = true;
-    for (const e of this.#entries.values()) e.torrent.sessionPauseChanged(true);
+    for (const e of this.#reg.values()) e.torrent.sessionPauseChanged(true);
   }
 
   /** Undoes {@link Session.pause}. */
@@ -348,7 +286,7 @@ export class Session {
     this.#live();
     if (!this.#paused) return;
     this.#paused = false;
-    for (const e of this.#entries.values()) e.torrent.sessionPauseChanged(false);
+    for (const e of this.#reg.values()) e.torrent.sessionPauseChanged(false);
   }
 
   /** Whether the session is paused. */
@@ -363,7 +301,7 @@ export class Session {
   setIpFilter(filter: IPFilter): void {
     this.#live();
     this.#ipFilter = filter.clone();
-    for (const e of this.#entries.values()) e.torrent.swarm.closeBlocked((h) => this.#conns.blocked(h) !== undefined);
+    for (const e of this.#reg.values()) e.torrent.swarm.closeBlocked((h) => this.#conns.blocked(h) !== undefined);
   }
 
   /**
@@ -465,7 +403,7 @@ export class Session {
     this.#live();
     const status = [];
     for (const id of this.#dirty) {
-      const e = this.#entries.get(id);
+      const e = this.#reg.get(id);
       if (e) status.push(e.torrent.status());
     }
     this.#dirty.clear();
@@ -505,10 +443,7 @@ export class Session {
   }
 
   async #close(): Promise<void> {
-    const torrents = [...this.#entries.values()].map((e) => e.torrent);
-    this.#entries.clear();
-    this.#byHash.clear();
-    this.#byHandshake.clear();
+    const torrents = this.#reg.clear();
     const results = await Promise.allSettled(torrents.map((t) => t.shutdown(false)));
     for (const r of results) if (r.status === 'rejected') this.#logger.warn('closing a torrent failed', { error: String(r.reason) });
     await this.#disc.close();
@@ -516,25 +451,5 @@ export class Session {
     if (this.#ownPool && this.#pool) await this.#pool.close();
     this.#pool = undefined;
     this.#queue.close();
-  }
-}
-
-/** A 20-byte info-hash from bytes or 40 hex digits. */
-function hash20(ih: Uint8Array | string): Uint8Array {
-  if (typeof ih === 'string') {
-    if (!/^[0-9a-fA-F]{40}$/.test(ih)) throw new TorrentError('invalid_argument', 'an info-hash is 40 hex digits');
-    return fromHex(ih);
-  }
-  if (!(ih instanceof Uint8Array) || ih.length !== 20) throw new TorrentError('invalid_argument', 'an info-hash is 20 bytes');
-  return ih;
-}
-
-/** Settings inside a saved state (ignored here when corrupt: SessionDiscovery reports it). */
-function stateSettings(state: Uint8Array | undefined): Partial<SettingsPack> {
-  if (!state) return {};
-  try {
-    return decodeSessionState(state).settings;
-  } catch {
-    return {};
   }
 }

@@ -206,7 +206,7 @@ export class TorrentHandle {
 
   /** Removes every piece deadline. */
   clearPieceDeadlines(): void {
-    this.#t().deadlines.clear();
+    this.#t().clearPieceDeadlines();
   }
 
   /** Pieces with a deadline and when it falls (ms since the epoch); a swarmkit addition for inspection. */

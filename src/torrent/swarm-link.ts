@@ -101,10 +101,14 @@ export class SwarmLink {
     this.#list.resetBackoff();
   }
 
-  /** Remembers `addr` and dials it now when a swarm runs. */
+  /**
+   * Remembers `addr` and dials it now when a swarm runs; otherwise its back-off is cleared, so the swarm
+   * dials it as soon as it starts (a torrent still checking, or paused, given a peer by connectPeer).
+   */
   addPeer(addr: PeerAddress): void {
-    this.#list.add(addr);
-    this.#swarm?.addPeer(addr);
+    const e = this.#list.add(addr);
+    if (this.#swarm) this.#swarm.addPeer(addr);
+    else if (e && !e.connected) e.retryAt = 0;
     this.#meta?.addPeer(addr);
   }
 

@@ -1,112 +1,45 @@
 /**
- * One torrent's lifecycle: storage, verified pieces, priorities, checking, pause and errors.
+ * One torrent's lifecycle: storage, verified pieces, checking, pause, errors, storage moves and rechecks.
  * States and invariants are described in ./STATE.md. The session owns Torrent objects; users reach
- * them only through TorrentHandle.
+ * them only through TorrentHandle. Types and the host interface: torrent-types.ts; priorities and
+ * deadlines: torrent-priorities.ts; the status snapshot: torrent-status-builder.ts.
  */
 import { TorrentError, isTorrentError } from '../errors.js';
-import type { StorageAdapter, TorrentLayout, TorrentStorage } from '../interfaces/storage.js';
+import type { StorageAdapter, TorrentStorage } from '../interfaces/storage.js';
 import type { PeerAddress } from '../interfaces/transport.js';
 import type { AlertFields, AlertType } from '../session/alerts.js';
 import type { AlertError, TorrentState, TorrentStatus } from '../session/torrent-status.js';
 import { Bitfield } from './bitfield.js';
 import { PieceVerifier } from './piece-hash.js';
-import type { PieceHasher, VerifiableTorrent } from './piece-hash.js';
 import { Priorities, checkIndex, checkPriority, priorityVector } from './priorities.js';
-import { runCheck } from './state/checking.js';
+import { runCheck, unreadablePieces } from './state/checking.js';
 import type { SwarmTorrent } from './swarm/swarm.js';
-import type { SwarmNet } from './swarm/net.js';
 import { SwarmLink } from './swarm-link.js';
 import { TorrentPeers, peersHostFor } from './discovery/torrent-peers.js';
-import type { DiscoveryServices } from './discovery/torrent-peers.js';
 import type { InfoHashes } from '../metainfo/info-hash.js';
 import type { TorrentInfo } from '../metainfo/torrent-info.js';
+import { toAlertError } from './torrent-types.js';
+import type { TorrentFlags, TorrentHost, TorrentInit, TorrentMeta } from './torrent-types.js';
+import { TorrentPriorityControl } from './torrent-priorities.js';
+import { missingPieceLayers, verificationMeta } from './verification-meta.js';
+import { FINISHED_STATES as FINISHED, buildTorrentStatus } from './torrent-status-builder.js';
 
-/** What a torrent needs of its metadata (TorrentInfo satisfies it). */
-export interface TorrentMeta extends VerifiableTorrent {
-  readonly name: string;
-  readonly totalLength: number;
-  layout(): TorrentLayout;
-  /** The raw info dict (served over ut_metadata); absent: not served. */
-  readonly infoBytes?: Uint8Array;
-  /** BEP 27: trackers only, no DHT / LSD / PEX. */
-  readonly isPrivate?: boolean;
-}
-
-/** Per-torrent flags (libtorrent's torrent_flags, as booleans). */
-export interface TorrentFlags {
-  /** Added paused: no checking or transfers until resumed. */
-  paused: boolean;
-  /** Let the session's queue start and stop it (the auto-manager lands with the swarm; recorded now). */
-  autoManaged: boolean;
-  /** Trust that every piece is present: skip checking and seed. */
-  seedMode: boolean;
-  /** Do not download; only upload what we have. */
-  uploadMode: boolean;
-  /** Download pieces in order (read by the picker once it lands). */
-  sequentialDownload: boolean;
-}
-
-/** What a torrent is created from (resolved by the session from AddTorrentParams). */
-export interface TorrentInit {
-  readonly id: string;
-  readonly serial: number;
-  readonly meta?: TorrentMeta;
-  readonly name: string;
-  readonly savePath: string;
-  readonly storage: StorageAdapter;
-  readonly flags: TorrentFlags;
-  readonly filePriorities?: readonly number[];
-  readonly piecePriorities?: readonly number[];
-  readonly trackers: readonly (readonly string[])[];
-  readonly urlSeeds: readonly string[];
-  readonly peers: readonly PeerAddress[];
-  /** The 20-byte info-hash of handshakes (v1, else v2 truncated). */
-  readonly handshakeHash: Uint8Array;
-  /** Every info-hash known (a magnet's metadata is verified against each). */
-  readonly infoHashes: InfoHashes;
-  /** Connection limit of this torrent (default: the session's maxConnectionsPerTorrent). */
-  readonly maxConnections?: number;
-}
-
-/** What the session provides to its torrents. */
-export interface TorrentHost {
-  post<K extends AlertType>(type: K, fields: AlertFields<K>): void;
-  hasher(): PieceHasher;
-  /** Pieces in flight while checking a torrent with this piece length. */
-  checkConcurrency(pieceLength: number): number;
-  /** Waits for a checking slot (activeChecking); the returned function releases it. */
-  acquireCheckSlot(signal: AbortSignal): Promise<() => void>;
-  sessionPaused(): boolean;
-  /** The torrent's status changed (for postTorrentUpdates). */
-  changed(id: string): void;
-  /** The session's network layer (peers, transports, limits). */
-  net(): SwarmNet;
-  /** The session's trackers / DHT / LSD services. */
-  discovery(): DiscoveryServices;
-  /** A magnet torrent's metadata arrived (the session updates what handles see). */
-  metadataReceived(id: string, ti: TorrentInfo): void;
-}
-
-/** A structured-clonable error from anything thrown. */
-export function toAlertError(err: unknown): AlertError {
-  if (isTorrentError(err)) return { code: err.code, message: err.message };
-  return { code: 'storage_io_error', message: err instanceof Error ? err.message : String(err) };
-}
-
-const FINISHED: ReadonlySet<TorrentState> = new Set(['finished', 'seeding']);
+export { toAlertError } from './torrent-types.js';
+export type { TorrentFlags, TorrentHost, TorrentInit, TorrentMeta } from './torrent-types.js';
 
 /** One torrent in a session. */
 export class Torrent {
   readonly id: string;
   readonly serial: number;
   #meta: TorrentMeta | undefined;
+  /** What pieces are verified with (verification-meta.ts): the metadata, or a v1-only view of it. */
+  #verifyMeta: TorrentMeta | undefined;
   get meta(): TorrentMeta | undefined { return this.#meta; }
   readonly flags: TorrentFlags;
   readonly trackers: readonly (readonly string[])[];
   readonly urlSeeds: readonly string[];
   readonly peers: readonly PeerAddress[];
   readonly addedTime = Math.floor(Date.now() / 1000);
-  readonly deadlines = new Map<number, number>();
   #name: string;
   #savePath: string;
   #adapter: StorageAdapter;
@@ -139,6 +72,16 @@ export class Torrent {
     return this.#link;
   }
   readonly handshakeHash: Uint8Array;
+  /** Priority and deadline commands (torrent-priorities.ts); the public methods below delegate to it. */
+  readonly #prios = new TorrentPriorityControl({
+    pieces: () => ({ meta: this.#needMeta(), prio: this.#prio! }),
+    prioritiesChanged: () => this.#afterPriorities(),
+    deadlinesChanged: () => this.#link.prioritiesChanged(),
+  });
+  /** Piece → deadline (Date.now() ms), read by the swarm's picker. */
+  get deadlines(): ReadonlyMap<number, number> {
+    return this.#prios.deadlines;
+  }
   /** Wanted pieces not yet verified (kept incrementally while downloading; recounted on settle). */
   #missingWanted = 0;
 
@@ -192,6 +135,7 @@ export class Torrent {
 
   #initPieces(meta: TorrentMeta): void {
     const init = this.#init;
+    this.#verifyMeta = verificationMeta(meta);
     this.#have = new Bitfield(meta.pieceCount);
     this.#prio = new Priorities(meta);
     if (init.filePriorities) this.#prio.setFiles(priorityVector(init.filePriorities, meta.files.length, 'file'));
@@ -203,6 +147,14 @@ export class Torrent {
   /** A magnet's metadata arrived (verified and parsed): become a normal torrent and open storage. */
   #gotMetadata(ti: TorrentInfo): void {
     if (this.#meta || this.#closing) return;
+    if (ti.metaVersion === 'v2' && missingPieceLayers(ti)) {
+      // Its pieces cannot be verified without BEP 52 hash requests (not implemented): fail, do not hang.
+      this.#error = toAlertError(new TorrentError('not_supported', 'a v2-only magnet needs BEP 52 piece layers (hash requests), which are not supported; add the .torrent file instead'));
+      this.#post('torrent_error', { error: this.#error });
+      this.host.changed(this.id);
+      this.#syncSwarm();
+      return;
+    }
     this.#meta = ti;
     this.#name = ti.name;
     this.#initPieces(ti);
@@ -267,9 +219,13 @@ export class Torrent {
     try {
       release = await this.host.acquireCheckSlot(signal);
       const have = this.#have!;
-      const verifier = new PieceVerifier(meta, this.host.hasher());
+      const verifier = new PieceVerifier(this.#verifyMeta!, this.host.hasher());
+      // Pieces with bytes in missing or short files cannot verify: not read (state/checking.ts). A stat
+      // failure just means reading everything (a real I/O problem then surfaces from the reads).
+      const sizes = await storage.stat?.().catch(() => undefined);
+      const absent = sizes === undefined ? undefined : unreadablePieces(meta.layout(), sizes);
       const todo: number[] = [];
-      for (let i = 0; i < meta.pieceCount; i++) if (!have.get(i)) todo.push(i);
+      for (let i = 0; i < meta.pieceCount; i++) if (!have.get(i) && absent?.[i] !== 1) todo.push(i);
       this.#checked = meta.pieceCount - todo.length;
       await runCheck({
         pieces: todo,
@@ -462,63 +418,24 @@ export class Torrent {
     }
   }
 
-  /** File priorities (a copy). Before metadata: the ones given at add time, if any. */
-  filePriorities(): number[] {
-    return [...this.#needPrio().files];
-  }
-
-  #needPrio(): Priorities {
-    this.#needMeta();
-    return this.#prio!;
-  }
-
+  /** File priorities (a copy). */
+  filePriorities(): number[] { return this.#prios.filePriorities(); }
   /** Sets every file's priority (missing entries default to 4) and derives piece priorities. */
-  prioritizeFiles(list: readonly number[]): void {
-    const meta = this.#needMeta();
-    this.#prio!.setFiles(priorityVector(list, meta.files.length, 'file'));
-    this.#afterPriorities();
-  }
-
+  prioritizeFiles(list: readonly number[]): void { this.#prios.prioritizeFiles(list); }
   /** Gets or sets one file's priority. */
-  filePriority(i: number, p?: number): number {
-    const meta = this.#needMeta();
-    checkIndex(i, meta.files.length, 'file');
-    if (p === undefined) return this.#prio!.files[i]!;
-    const next = Uint8Array.from(this.#prio!.files);
-    next[i] = checkPriority(p, `file ${i}`);
-    this.#prio!.setFiles(next);
-    this.#afterPriorities();
-    return p;
-  }
-
+  filePriority(i: number, p?: number): number { return this.#prios.filePriority(i, p); }
   /** Piece priorities (a copy). */
-  piecePriorities(): number[] {
-    return [...this.#needPrio().pieces];
-  }
-
+  piecePriorities(): number[] { return this.#prios.piecePriorities(); }
   /** Sets piece priorities: a full list (missing entries 4) or `[piece, priority]` pairs. */
-  prioritizePieces(list: readonly number[] | readonly (readonly [number, number])[]): void {
-    const meta = this.#needMeta();
-    const prio = this.#prio!;
-    if (list.length > 0 && Array.isArray(list[0])) {
-      const pairs = list as readonly (readonly [number, number])[];
-      for (const [i, p] of pairs) { checkIndex(i, meta.pieceCount, 'piece'); checkPriority(p, `piece ${i}`); }
-      for (const [i, p] of pairs) prio.setPiece(i, p);
-    } else {
-      priorityVector(list as readonly number[], meta.pieceCount, 'piece').forEach((p, i) => prio.setPiece(i, p));
-    }
-    this.#afterPriorities();
-  }
-
+  prioritizePieces(list: readonly number[] | readonly (readonly [number, number])[]): void { this.#prios.prioritizePieces(list); }
   /** Gets or sets one piece's priority. */
-  piecePriority(i: number, p?: number): number {
-    const meta = this.#needMeta();
-    checkIndex(i, meta.pieceCount, 'piece');
-    if (p === undefined) return this.#prio!.pieces[i]!;
-    this.#prio!.setPiece(i, p);
-    this.#afterPriorities();
-    return p;
-  }
+  piecePriority(i: number, p?: number): number { return this.#prios.piecePriority(i, p); }
+  /** Records a deadline for a piece (the picker fetches it first). */
+  setPieceDeadline(piece: number, ms: number): void { this.#prios.setPieceDeadline(piece, ms); }
+  /** Removes a piece's deadline. */
+  resetPieceDeadline(piece: number): void { this.#prios.resetPieceDeadline(piece); }
+  /** Removes every piece deadline. */
+  clearPieceDeadlines(): void { this.#prios.clearPieceDeadlines(); }
 
   #afterPriorities(): void {
     this.host.changed(this.id);
@@ -526,48 +443,13 @@ export class Torrent {
     this.#link.prioritiesChanged();
   }
 
-  /** Records a deadline for a piece (read by the picker once the swarm lands). */
-  setPieceDeadline(piece: number, ms: number): void {
-    checkIndex(piece, this.#needMeta().pieceCount, 'piece');
-    if (typeof ms !== 'number' || !Number.isInteger(ms) || ms < 0) throw new TorrentError('invalid_argument', `deadline must be a non-negative integer of ms, got ${String(ms)}`);
-    this.deadlines.set(piece, Date.now() + ms);
-    this.#link.prioritiesChanged();
-  }
-
-  /** Removes a piece's deadline. */
-  resetPieceDeadline(piece: number): void {
-    checkIndex(piece, this.#needMeta().pieceCount, 'piece');
-    this.deadlines.delete(piece);
-    this.#link.prioritiesChanged();
-  }
-
   /** The torrent's status snapshot. */
   status(): TorrentStatus {
-    const meta = this.meta;
-    const have = this.#have;
-    const acc = meta && have ? this.#prio!.account((i) => have.get(i)) : { wanted: 0, done: 0, wantedDone: 0, wantedPieces: 0, wantedHave: 0 };
-    const checking = this.#state === 'checking_files' && meta !== undefined;
-    const progress = !meta ? 0 : checking ? this.#checked / meta.pieceCount : acc.wanted === 0 ? 1 : acc.wantedDone / acc.wanted;
-    const isSeeding = this.#state === 'seeding';
-    const isFinished = FINISHED.has(this.#state);
-    return {
-      infoHash: this.id,
-      name: this.#name,
-      savePath: this.#savePath,
-      state: this.#state,
-      progress,
-      progressPpm: Math.floor(progress * 1_000_000),
-      totalDone: acc.done,
-      totalWanted: acc.wanted,
-      totalWantedDone: acc.wantedDone,
-      pieces: have ? have.toBytes() : new Uint8Array(0),
-      numPieces: have ? have.count : 0,
-      paused: this.flags.paused, sessionPaused: this.host.sessionPaused(), autoManaged: this.flags.autoManaged,
-      seedMode: this.flags.seedMode, uploadMode: this.flags.uploadMode, sequentialDownload: this.flags.sequentialDownload,
-      ...(this.#error ? { errorCode: this.#error.code, error: this.#error.message } : {}),
-      ...this.#link.status(),
-      isSeeding, isFinished, hasMetadata: meta !== undefined, addedTime: this.addedTime, completedTime: this.#completedTime,
-    };
+    return buildTorrentStatus({
+      id: this.id, name: this.#name, savePath: this.#savePath, state: this.#state, meta: this.meta, have: this.#have, prio: this.#prio,
+      checked: this.#checked, flags: this.flags, sessionPaused: this.host.sessionPaused(), error: this.#error, swarm: this.#link.status(),
+      addedTime: this.addedTime, completedTime: this.#completedTime,
+    });
   }
 
   // ---- swarm -------------------------------------------------------------------------------------------
@@ -595,11 +477,10 @@ export class Torrent {
   }
 
   #swarmContext(): SwarmTorrent {
-    const meta = this.meta!;
     const have = this.#have!;
     const prio = this.#prio!;
     return {
-      meta,
+      meta: this.#verifyMeta!,
       storage: this.#storage!,
       infoHash: this.handshakeHash,
       net: this.host.net(),

@@ -4,3 +4,4 @@ export * from './decoder.js';
 export * from './encoder.js';
 export * from './handshake.js';
 export * from './extensions/extension-handshake.js';
+export * from './hash-messages.js';

@@ -114,6 +114,11 @@ export class MetadataSwarm implements PeerOwner {
     if (this.#peers.has(conn)) this.#h.ext.message(conn, name, payload);
   }
 
+  /** BEP 52 hash messages (ids 21–23): to the piece-layer fetcher of a v2 magnet, through the extensions. */
+  onUnknownMessage(conn: PeerConnection, id: number, payload: Uint8Array): void {
+    if (this.#peers.has(conn)) this.#h.ext.hashMessage(conn, id, payload);
+  }
+
   onBitfield(): void {}
   onHaveAll(): void {}
   onHave(): void {}

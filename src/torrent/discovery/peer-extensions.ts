@@ -11,6 +11,9 @@
  *   The connected set we tell others holds each peer's listen address: the dialled address for outgoing
  *   connections, the extension handshake's `p` for incoming ones (skipped when unknown).
  * - Verdicts: a payload the codecs call `drop` closes that peer with kind `protocol`.
+ * - BEP 52 hash messages (ids 21–23, not BEP 10 but routed here by the metadata swarm because this object
+ *   sees every connection of both swarms): a {@link HashMessageHandler} — the piece-layer fetcher of a v2
+ *   magnet (piece-layers.ts) — learns connections and receives them while it is set.
  */
 import type { PeerAddress } from '../../interfaces/transport.js';
 import type { PeerConnection } from '../../peer/index.js';
@@ -40,6 +43,15 @@ export interface PeerExtensionsHost {
   isSelf(host: string, port: number): boolean;
 }
 
+/** Receives BEP 52 hash messages and learns connections while set (see the module notes). */
+export interface HashMessageHandler {
+  connected(conn: PeerConnection): void;
+  closed(conn: PeerConnection): void;
+  message(conn: PeerConnection, id: number, payload: Uint8Array): void;
+  /** About once a second. */
+  tick(): void;
+}
+
 interface ConnState {
   readonly key: string;
   pex: PexTracker | undefined;
@@ -52,6 +64,7 @@ export class PeerExtensions {
   readonly #conns = new Map<PeerConnection, ConnState>();
   readonly #byKey = new Map<string, PeerConnection>();
   #fetcher: MetadataFetcher | undefined;
+  #hashes: HashMessageHandler | undefined;
   #next = 0;
 
   constructor(host: PeerExtensionsHost, info: Uint8Array | undefined, maxMetadataSize: number) {
@@ -69,6 +82,17 @@ export class PeerExtensions {
     for (const [conn, st] of this.#conns) {
       if (conn.supportsExtension(UT_METADATA)) f.addPeer(st.key, conn.extensionHandshake?.metadataSize);
     }
+  }
+
+  /** The hash message handler (set while a v2 magnet fetches its piece layers); learns current connections. */
+  setHashHandler(h: HashMessageHandler | undefined): void {
+    this.#hashes = h;
+    if (h) for (const conn of this.#conns.keys()) h.connected(conn);
+  }
+
+  /** A BEP 52 hash message (id 21–23) from a connection of a swarm. */
+  hashMessage(conn: PeerConnection, id: number, payload: Uint8Array): void {
+    if (this.#conns.has(conn)) this.#hashes?.message(conn, id, payload);
   }
 
   /** Our info dict arrived (or was known from the start): serve it, advertise its size. */
@@ -112,6 +136,7 @@ export class PeerExtensions {
     const key = `p${this.#next++}`;
     this.#conns.set(conn, { key, pex: undefined });
     this.#byKey.set(key, conn);
+    this.#hashes?.connected(conn);
   }
 
   /** The remote's extension handshake (first or update). */
@@ -156,11 +181,13 @@ export class PeerExtensions {
     this.#byKey.delete(st.key);
     this.#server.removePeer(st.key);
     this.#fetcher?.removePeer(st.key);
+    this.#hashes?.closed(conn);
   }
 
   /** Periodic work: PEX messages to peers that are due. `connected` is the swarm's peer set. */
   tick(connected: Iterable<PeerConnection>): void {
     this.#fetcher?.tick();
+    this.#hashes?.tick();
     if (this.#host.isPrivate()) return;
     const set: PexPeer[] = [];
     for (const c of connected) {

@@ -19,6 +19,8 @@ import type { AnnouncerOwner, TrackerStatus } from '../../tracker/announcer-type
 import type { TrackerClient } from '../../tracker/types.js';
 import type { AlertFields, AlertType } from '../../session/alerts.js';
 import type { SettingsPack } from '../../session/settings.js';
+import { WebSocketTrackers, isWebSocketTracker } from './websocket-trackers.js';
+import type { WebSocketTrackerAvailability } from './websocket-trackers.js';
 
 const toAlertError = (e: TorrentError): { code: TorrentError['code']; message: string } => ({ code: e.code, message: e.message });
 
@@ -39,6 +41,8 @@ export interface DiscoveryServices {
   dht(): { getPeers(ih: Uint8Array, onPeers: (p: PeerAddress[]) => void): Promise<unknown>; announce(ih: Uint8Array, port: number): Promise<{ peers: PeerAddress[] }> } | undefined;
   /** Local service discovery, when enabled and running. */
   lsd(): { addTorrent(ihHex: string): void; removeTorrent(ihHex: string): void } | undefined;
+  /** WebSocket (WebRTC) trackers' services, or why they cannot run (websocket-trackers.ts). */
+  webSocketTrackers?(): WebSocketTrackerAvailability | undefined;
 }
 
 /** What discovery needs from its torrent. */
@@ -58,6 +62,8 @@ export class TorrentDiscovery {
   readonly #t: DiscoveryTorrent;
   readonly #svc: DiscoveryServices;
   #announcer: Announcer;
+  /** ws:// and wss:// trackers, beside the announcer's http/udp ones. */
+  readonly #ws: WebSocketTrackers;
   #port: number;
   #everStarted = false;
   readonly #trackerClients: TrackerClient[];
@@ -90,7 +96,13 @@ export class TorrentDiscovery {
     clients.push(wrap(lazy));
     this.#trackerClients = clients;
     this.#port = svc.listenPort();
-    this.#announcer = this.#makeAnnouncer(trackers);
+    this.#ws = new WebSocketTrackers(t, {
+      peerId: svc.peerId,
+      services: () => svc.webSocketTrackers?.(),
+      stopTimeoutMs: () => svc.settings().stopTrackerTimeout * 1000,
+      wantPeers: () => true,
+    }, trackers.flat().filter(isWebSocketTracker));
+    this.#announcer = this.#makeAnnouncer(trackers.map((tier) => tier.filter((u) => !isWebSocketTracker(u))));
   }
 
   #makeAnnouncer(trackers: readonly (readonly string[])[]): Announcer {
@@ -154,6 +166,7 @@ export class TorrentDiscovery {
     this.#checkPort();
     this.#everStarted = true;
     this.#announcer.start({ seeding: this.#seeding });
+    this.#ws.start();
     if (!this.#t.isPrivate()) {
       this.#dhtRound();
       const lsd = this.#svc.lsd();
@@ -170,6 +183,7 @@ export class TorrentDiscovery {
     if (this.#lsdOn) this.#svc.lsd()?.removeTorrent(this.#t.infoHashHex);
     this.#lsdOn = false;
     if (this.#announcer.isRunning) this.#stopping = Promise.all([this.#stopping, this.#announcer.stop()]).then(() => undefined);
+    this.#stopping = Promise.all([this.#stopping, this.#ws.stop()]).then(() => undefined);
   }
 
   /** One DHT round: announce (which also looks up peers), then again after `dhtAnnounceInterval`. */
@@ -192,23 +206,25 @@ export class TorrentDiscovery {
   completed(): void {
     this.#seeding = true;
     if (this.#announcer.isRunning) this.#announcer.complete();
+    this.#ws.completed();
   }
 
   /** libtorrent's trackers(): every tracker with its status. */
   trackers(): TrackerStatus[] {
-    return this.#announcer.trackers();
+    return [...this.#announcer.trackers(), ...this.#ws.statuses()];
   }
 
   /** Adds a tracker (announced at once when active); false when listed already. */
   addTracker(url: string, tier = 0): boolean {
     if (typeof url !== 'string' || url === '') throw new TorrentError('invalid_argument', 'a tracker URL must be a non-empty string');
     if (!Number.isInteger(tier) || tier < 0) throw new TorrentError('invalid_argument', 'a tracker tier is a non-negative integer');
-    return this.#announcer.addTracker(url, tier);
+    return isWebSocketTracker(url) ? this.#ws.add(url) : this.#announcer.addTracker(url, tier);
   }
 
   /** Reannounces to every tracker now (ignoring `min interval`, as libtorrent's force_reannounce). */
   forceReannounce(): void {
     if (this.#announcer.isRunning) this.#announcer.forceReannounce({ ignoreMinInterval: true });
+    this.#ws.forceReannounce();
   }
 
   /** Announces to the DHT now (libtorrent's force_dht_announce). */

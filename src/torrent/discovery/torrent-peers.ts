@@ -7,8 +7,15 @@
  * with TorrentInfo.fromInfoDict (the magnet's trackers and web seeds kept). A dict that hashes right but
  * does not parse posts metadata_failed and the fetch goes on with other peers; one that parses posts
  * metadata_received and is handed to the torrent, which opens storage, checks and downloads.
+ *
+ * v2-only magnets: the info dict lacks the BEP 52 piece layers, without which no piece can be verified. The
+ * metadata swarm then keeps running (its connections stay open) while a PieceLayerFetcher (piece-layers.ts)
+ * asks its peers for the layers with hash requests and proves every reply against the files' pieces
+ * roots; once all are verified the torrent receives a TorrentInfo with the layers and downloads normally.
+ * Paused meanwhile, the fetcher keeps what it verified and goes on with the peers of the next metadata swarm.
  */
 import type { PeerAddress } from '../../interfaces/transport.js';
+import type { PeerConnection } from '../../peer/index.js';
 import type { InfoHashes } from '../../metainfo/info-hash.js';
 import { toHex } from '../../metainfo/info-hash.js';
 import { TorrentInfo } from '../../metainfo/torrent-info.js';
@@ -18,6 +25,9 @@ import type { TrackerStatus } from '../../tracker/announcer-types.js';
 import type { SwarmLink } from '../swarm-link.js';
 import type { SwarmNet } from '../swarm/net.js';
 import { PeerExtensions } from './peer-extensions.js';
+import { sendWire } from './hash-server.js';
+import { PieceLayerFetcher, missingLayerFiles } from './piece-layers.js';
+import type { LayerFile } from './piece-layers.js';
 import { TorrentDiscovery } from './torrent-discovery.js';
 import type { DiscoveryServices, PeerSource } from './torrent-discovery.js';
 
@@ -59,6 +69,9 @@ export class TorrentPeers {
   readonly #h: TorrentPeersHost;
   readonly #disc: TorrentDiscovery;
   #parsing = false;
+  /** The piece-layer fetch of a v2-only magnet, while it runs. */
+  #layers: PieceLayerFetcher<PeerConnection> | undefined;
+  #closed = false;
   #last: PeersState = { active: false, hasMetadata: false, transferring: false, seeding: false };
 
   constructor(h: TorrentPeersHost, trackers: readonly (readonly string[])[]) {
@@ -100,7 +113,7 @@ export class TorrentPeers {
   sync(st: PeersState): void {
     const h = this.#h;
     this.#last = st;
-    h.link.syncMetadata(st.active && !st.hasMetadata && !this.#parsing, () => ({
+    h.link.syncMetadata(st.active && !st.hasMetadata && (!this.#parsing || this.#layers !== undefined), () => ({
       infoHash: h.infoHash,
       infoHashes: h.infoHashes,
       net: h.net(),
@@ -115,18 +128,65 @@ export class TorrentPeers {
 
   async #metadata(info: Uint8Array): Promise<void> {
     const h = this.#h;
+    if (this.#parsing) return; // a restarted metadata swarm fetched it again while the layers are fetched
     this.#parsing = true;
-    h.link.syncMetadata(false, () => { throw new Error('unreachable'); });
     try {
       const ti = await TorrentInfo.fromInfoDict(info, h.magnetExtras());
       this.ext.setInfo(ti.infoBytes);
       h.post('metadata_received', {});
+      const need = ti.metaVersion === 'v2' ? missingLayerFiles(ti) : [];
+      if (need.length > 0) {
+        this.#fetchLayers(ti, need);
+        return;
+      }
+      h.link.syncMetadata(false, () => { throw new Error('unreachable'); });
       h.gotMetadata(ti);
     } catch (err) {
       h.post('metadata_failed', { error: { code: isTorrentError(err) ? err.code : 'torrent_invalid', message: err instanceof Error ? err.message : String(err) } });
       this.#parsing = false;
       this.sync(this.#last);
     }
+  }
+
+  /** Starts fetching the piece layers of `need` over the metadata swarm's connections. */
+  #fetchLayers(ti: TorrentInfo, need: readonly LayerFile[]): void {
+    const h = this.#h;
+    const fetcher = new PieceLayerFetcher<PeerConnection>(need, ti.pieceLength, {
+      send: (c, m) => sendWire(c, m),
+      now: () => performance.now(),
+      onBadPeer: (c, reason) => c.close(`bad piece layer hashes: ${reason}`, 'protocol'),
+      onDone: (layers) => void this.#layersDone(ti, need, layers),
+    });
+    this.#layers = fetcher;
+    // A v2-only torrent's handshakes carry the v2 info-hash: every peer of it speaks v2.
+    const v2only = ti.metaVersion === 'v2';
+    this.ext.setHashHandler({
+      connected: (c) => {
+        if (v2only || c.remoteHandshake?.v2) fetcher.addPeer(c);
+      },
+      closed: (c) => fetcher.removePeer(c),
+      message: (c, id, payload) => fetcher.message(c, id, payload),
+      tick: () => fetcher.tick(),
+    });
+    this.sync(this.#last); // the metadata swarm may have stopped while the info dict was parsed
+  }
+
+  async #layersDone(ti: TorrentInfo, need: readonly LayerFile[], layers: Map<number, Uint8Array>): Promise<void> {
+    const h = this.#h;
+    this.ext.setHashHandler(undefined);
+    let full: TorrentInfo;
+    try {
+      full = await ti.withPieceLayers(layers);
+    } catch (err) {
+      // Every chunk was proven against its root, so this is not expected; fetch again rather than hang.
+      h.post('metadata_failed', { error: { code: isTorrentError(err) ? err.code : 'torrent_invalid_piece_layers', message: err instanceof Error ? err.message : String(err) } });
+      if (!this.#closed) this.#fetchLayers(ti, need);
+      return;
+    }
+    this.#layers = undefined;
+    if (this.#closed) return;
+    h.link.syncMetadata(false, () => { throw new Error('unreachable'); });
+    h.gotMetadata(full);
   }
 
   /** The download finished. */
@@ -142,6 +202,9 @@ export class TorrentPeers {
 
   /** Stops discovery (sends `stopped` to trackers, bounded) and the metadata phase. */
   close(): Promise<void> {
+    this.#closed = true;
+    this.#layers?.close();
+    this.ext.setHashHandler(undefined);
     return this.#disc.close();
   }
 }

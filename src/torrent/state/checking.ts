@@ -11,8 +11,16 @@
  *   pieces in flight have settled, so no storage read outlives the job.
  * - The first storage error stops the job and rejects with that error (the torrent then goes to its
  *   error state); results already reported stay valid.
+ *
+ * Which pieces to read (libtorrent's rule too): where the storage can `stat` its files, a piece that has
+ * stored bytes in a file that is missing, or that ends before those bytes, is not read or hashed. Those
+ * bytes read as zeroes, not as anything downloaded, so the piece is treated as missing without a look
+ * (it is downloaded; a piece whose true content is zeroes is downloaded too, which also creates its file).
+ * This only ever leaves pieces unmarked, so nothing unverified becomes complete. A fresh download thus
+ * checks in one stat per file instead of reading and scanning every piece.
  */
 import { TorrentError } from '../../errors.js';
+import type { TorrentLayout } from '../../interfaces/storage.js';
 
 /** What a check job needs. */
 export interface CheckJob {
@@ -68,4 +76,30 @@ export async function runCheck(job: CheckJob): Promise<void> {
     throw failure;
   }
   if (job.signal.aborted) throw abortedError();
+}
+
+/** One file's size as {@link TorrentStorage.stat} reports it (`undefined`: the file does not exist). */
+export type FileSize = { readonly length: number } | undefined;
+
+/**
+ * Marks the pieces that cannot verify because some of their stored bytes lie in a missing file or past a
+ * file's end (see the module note). Pad files (never stored) and empty files are ignored. Returns one
+ * flag per piece (1: cannot verify), or `undefined` when `stats` does not match the layout's files (then
+ * check everything). O(files + pieces).
+ */
+export function unreadablePieces(layout: Pick<TorrentLayout, 'files' | 'pieceLength' | 'pieceCount'>, stats: readonly FileSize[]): Uint8Array | undefined {
+  if (stats.length !== layout.files.length) return undefined;
+  const out = new Uint8Array(layout.pieceCount);
+  const pl = layout.pieceLength;
+  for (let i = 0; i < layout.files.length; i++) {
+    const f = layout.files[i]!;
+    if (f.pad === true || f.length === 0) continue;
+    const have = Math.max(0, Math.min(f.length, stats[i]?.length ?? 0));
+    if (have === f.length) continue;
+    // Bytes [offset + have, offset + length) are absent: every piece holding one of them cannot verify.
+    const first = Math.floor((f.offset + have) / pl);
+    const last = Math.min(layout.pieceCount - 1, Math.floor((f.offset + f.length - 1) / pl));
+    out.fill(1, first, last + 1);
+  }
+  return out;
 }

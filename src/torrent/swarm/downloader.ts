@@ -250,7 +250,7 @@ export class Downloader {
       // A shared-memory buffer is hashed in place while the write runs (no copy, no transfer). Otherwise
       // the buffer usually moves to the hash worker once it is written (no copy); a piece with smart-ban
       // records keeps its bytes for the verdict and is hashed (from a copy) while the write runs.
-      const shared = data.buffer instanceof SharedArrayBuffer;
+      const shared = typeof SharedArrayBuffer === 'function' && data.buffer instanceof SharedArrayBuffer;
       const keep = this.#smartBan.has(i);
       if (!keep && !shared) await written;
       if (this.#closed) return;

@@ -72,7 +72,7 @@ export class PieceStore {
   release(data: Uint8Array): void {
     const ab = data.buffer;
     if (this.#cleared || this.#free.length >= this.#maxFree || data.byteOffset !== 0) return;
-    if (ab.byteLength !== this.pieceLength || (ab instanceof SharedArrayBuffer) !== this.shared) return;
+    if (ab.byteLength !== this.pieceLength || (typeof SharedArrayBuffer === 'function' && ab instanceof SharedArrayBuffer) !== this.shared) return;
     this.#free.push(data.length === ab.byteLength ? data : new Uint8Array(ab));
   }
 

@@ -4,7 +4,7 @@
  * It exists while the torrent is active (checked, not paused, no error); stop() closes every connection.
  * See SWARM.md for the design.
  */
-import { TorrentError } from '../../errors.js';
+import { TorrentError, isTorrentError } from '../../errors.js';
 import type { TorrentStorage } from '../../interfaces/storage.js';
 import type { PeerAddress } from '../../interfaces/transport.js';
 import type { PeerCloseReason, PeerConnection, PeerOwner, PeerSettings } from '../../peer/index.js';
@@ -21,6 +21,7 @@ import { MeteredStream } from './metered-stream.js';
 import type { PeerList } from './peer-list.js';
 import type { PeerEntry } from './peer-list.js';
 import type { PeerExtensions } from '../discovery/peer-extensions.js';
+import { HashServer, sendWire } from '../discovery/hash-server.js';
 
 /** Alert fields without the torrent's ids (the torrent adds them). */
 export type SwarmAlertFields<K extends AlertType> = Omit<AlertFields<K>, 'infoHash' | 'name'>;
@@ -74,6 +75,8 @@ export class Swarm implements PeerOwner {
   readonly #byId = new Map<number, SwarmPeer>();
   readonly #list: PeerList;
   readonly #dl: Downloader;
+  /** Answers BEP 52 hash requests (ids 21–23) from our piece layers (discovery/hash-server.ts). */
+  readonly #hashes: HashServer<PeerConnection>;
   readonly #ac = new AbortController();
   readonly #dials = new Set<Promise<unknown>>();
   /** Outgoing connections still in their handshake (not yet in #peers). */
@@ -99,6 +102,7 @@ export class Swarm implements PeerOwner {
     this.#list = list;
     this.#bitfieldBytes = Math.ceil(t.meta.pieceCount / 8);
     const s = this.#net.settings();
+    this.#hashes = new HashServer(t.meta, sendWire);
     this.#dl = new Downloader(
       {
         meta: t.meta,
@@ -175,6 +179,10 @@ export class Swarm implements PeerOwner {
     if (!p) return;
     this.#dl.extensionHandshake(p);
     this.#t.ext?.handshake(conn, hs);
+  }
+
+  onUnknownMessage(conn: PeerConnection, id: number, payload: Uint8Array): void {
+    if (this.#peers.has(conn)) this.#hashes.message(conn, id, payload);
   }
 
   onExtended(conn: PeerConnection, name: string, payload: Uint8Array): void {
@@ -271,8 +279,21 @@ export class Swarm implements PeerOwner {
       if (e) this.#list.disconnected(e, this.#now());
       this.#t.changed();
     } else if (e) {
-      this.#list.failed(e, this.#now());
+      // An outgoing attempt that ended before its handshake completed (refused by the remote, say).
+      this.#attemptFailed(e, reason.kind, reason.error);
     }
+  }
+
+  /**
+   * A dial or handshake to `e` failed: back-off (peer-list.ts) and, unless this swarm is stopping, a
+   * peer_disconnected alert, as libtorrent posts for failed connection attempts — so a connectPeer that
+   * came to nothing is visible.
+   */
+  #attemptFailed(e: PeerEntry, reason: string, err: unknown): void {
+    this.#list.failed(e, this.#now());
+    if (this.#closed) return;
+    const error = isTorrentError(err) ? { code: err.code, message: err.message } : { code: 'connection_failed' as const, message: err instanceof Error ? err.message : String(err) };
+    this.#t.post('peer_disconnected', { endpoint: { ip: e.addr.host, port: e.addr.port }, reason, code: error.code, error });
   }
 
   // ---- commands ------------------------------------------------------------------------------------------
@@ -316,8 +337,8 @@ export class Swarm implements PeerOwner {
         if (this.#closed) conn.close('torrent stopped');
         else if (conn.phase !== 'closed' && !this.#peers.has(conn)) this.#pending.add(conn);
       },
-      () => {
-        this.#list.failed(e, this.#now());
+      (err: unknown) => {
+        this.#attemptFailed(e, 'connect', err);
       },
     );
     this.#dials.add(d);
