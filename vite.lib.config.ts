@@ -1,6 +1,13 @@
 // The browser bundle: `npm run build:browser` → dist-browser/swarmkit.browser.js (one ESM file, minified,
 // with a sourcemap). Entry bundle/browser-full.ts: the session with IndexedDB storage, the WebRTC transport,
-// the WebSocket tracker client and NativePeer.
+// the WebSocket tracker client, NativePeer and CreateTorrent. The stream layer (file readers, range logic,
+// the service-worker bridge) is a second file, built after the first with
+// `vite build -c vite.lib.config.ts --mode stream` → dist-browser/swarmkit-stream.browser.js (entry
+// bundle/browser-stream.ts; it shares nothing heavy with the session, so it duplicates only a few hundred
+// bytes of error classes).
+//
+// src/session/udp-discovery.ts (the DHT, UDP tracker client and UDP demux) is replaced by
+// bundle/no-udp-discovery.ts: browsers have no UDP, and the session only loads it for a `datagram` option.
 //
 // Guards (the build fails when one trips):
 // - no Node built-in (`node:*`, or a bare name such as events / buffer / process / stream / crypto) and no
@@ -65,25 +72,47 @@ export function browserOnly(): Plugin {
   };
 }
 
-export default defineConfig({
-  root,
-  publicDir: false,
-  logLevel: 'warn',
-  plugins: [browserOnly()],
-  resolve: {
-    alias: [
-      { find: /^#platform\/(.*)$/, replacement: `${root}src/platform/$1.browser.ts` },
-      { find: /^simple-peer$/, replacement: `${root}bundle/simple-peer-native.ts` },
-    ],
-  },
-  build: {
-    outDir: 'dist-browser',
-    emptyOutDir: true,
-    sourcemap: true,
-    target: 'es2022',
-    minify: true,
-    lib: { entry: `${root}bundle/browser-full.ts`, formats: ['es'], fileName: () => 'swarmkit.browser.js' },
-    // One file (dynamic imports inlined), and whitespace minified too: Vite keeps it in ES library builds.
-    rolldownOptions: { external: externalPackages, output: { codeSplitting: false, minify: true } },
-  },
+/** Replaces the session's on-demand UDP discovery module (DHT, UDP trackers) with a stub that throws. */
+export function noUdpDiscovery(): Plugin {
+  return {
+    name: 'swarmkit:no-udp-discovery',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      const from = importer?.replaceAll('\\', '/') ?? '';
+      if (source === './udp-discovery.js' && from.endsWith('/src/session/discovery.ts')) return `${root}bundle/no-udp-discovery.ts`;
+      return null;
+    },
+  };
+}
+
+/** The bundles: `--mode stream` builds the stream layer's file beside the main one. */
+const bundles = {
+  full: { entry: `${root}bundle/browser-full.ts`, file: 'swarmkit.browser.js' },
+  stream: { entry: `${root}bundle/browser-stream.ts`, file: 'swarmkit-stream.browser.js' },
+} as const;
+
+export default defineConfig(({ mode }) => {
+  const b = mode === 'stream' ? bundles.stream : bundles.full;
+  return {
+    root,
+    publicDir: false,
+    logLevel: 'warn',
+    plugins: [browserOnly(), noUdpDiscovery()],
+    resolve: {
+      alias: [
+        { find: /^#platform\/(.*)$/, replacement: `${root}src/platform/$1.browser.ts` },
+        { find: /^simple-peer$/, replacement: `${root}bundle/simple-peer-native.ts` },
+      ],
+    },
+    build: {
+      outDir: 'dist-browser',
+      emptyOutDir: b === bundles.full,
+      sourcemap: true,
+      target: 'es2022',
+      minify: true,
+      lib: { entry: b.entry, formats: ['es'], fileName: () => b.file },
+      // One file (dynamic imports inlined), and whitespace minified too: Vite keeps it in ES library builds.
+      rolldownOptions: { external: externalPackages, output: { codeSplitting: false, minify: true } },
+    },
+  };
 });

@@ -4,8 +4,13 @@
  * client (also the WebRTC signaller) and a simple-peer-compatible peer over the browser's own
  * RTCPeerConnection ({@link NativePeer}), so no Node shims are needed. `new Session()` finds WebRTC peers
  * through the ws:// / wss:// trackers of its torrents out of the box (entry/browser.ts `webRtcOption`).
+ *
+ * What it leaves out: the stream layer (entry/browser.ts re-exports it; here it is its own file,
+ * bundle/browser-stream.ts) and the DHT / UDP trackers (no UDP in browsers: vite.lib.config.ts).
  */
-export * from '../entry/browser.js';
+export * from '../src/index.js';
+export { Session, webRtcOption, createIdbStorage, createMemoryStorage, createHashPool } from '../entry/browser.js';
+export type { IdbStorageOptions, MemoryStorageAdapter, MemoryStorageOptions, HashPool } from '../entry/browser.js';
 export {
   WebRtcTransport, checkDescription, ChannelStream, createSignalledWebRtcTransport, loadSimplePeer, loadWrtc,
 } from '../transports/webrtc/index.js';

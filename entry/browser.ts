@@ -14,6 +14,7 @@ import type { SessionWebRtcOptions } from '../src/session/webrtc.js';
 import { NativePeer } from '../bundle/native-peer.js';
 
 export * from '../src/index.js';
+export * from '../src/stream/index.js';
 export { createIdbStorage } from '../storage-adapters/idb/index.js';
 export type { IdbStorageOptions } from '../storage-adapters/idb/index.js';
 export { createMemoryStorage } from '../storage-adapters/memory/index.js';

@@ -19,6 +19,7 @@ import { createTcpTransport } from '../transports/tcp/index.js';
 import { createUdpFactory } from '../transports/udp/index.js';
 import { startLsd } from '../transports/lsd/index.js';
 import type { LsdFactory } from '../src/session/discovery.js';
+import { withUdpDiscovery } from '../src/session/udp-discovery.js';
 import { lookup } from 'node:dns/promises';
 import { createRequire } from 'node:module';
 import WebSocket from 'ws';
@@ -28,6 +29,7 @@ import type { SessionWebRtcOptions } from '../src/session/webrtc.js';
 import type { WebSocketConstructor } from '../src/tracker/websocket-pool.js';
 
 export * from '../src/index.js';
+export * from '../src/stream/index.js';
 export { createStreamServer, createReadStream, HostAllowList } from '../stream-server/index.js';
 export type { StreamServer, StreamServerOptions } from '../stream-server/index.js';
 export { createFsStorage } from '../storage-adapters/fs/index.js';
@@ -39,6 +41,8 @@ export type { HashPool } from '../src/platform/hash-pool.node.js';
 export { createTcpTransport } from '../transports/tcp/index.js';
 export { createUdpFactory } from '../transports/udp/index.js';
 export { startLsd } from '../transports/lsd/index.js';
+export { withUdpDiscovery } from '../src/session/udp-discovery.js';
+export type { UdpDiscovery, UdpServices, UdpServicesOptions } from '../src/session/discovery.js';
 
 /** LSD for a Node session: the IPv4 group on every interface (transports/lsd). */
 export const nodeLsd: LsdFactory = (o) => startLsd({ listenPort: o.listenPort, onPeer: (ih, p) => o.onPeer(ih, p), onError: o.onError });
@@ -100,7 +104,7 @@ export class Session extends CoreSession {
       ...opts,
       storage: opts.storage ?? ((savePath: string) => createFsStorage({ savePath: savePath === '' ? '.' : savePath })),
       transports: opts.transports ?? tcpTransportsFor(settings.listenInterfaces, settings.peerConnectTimeout),
-      datagram: opts.datagram ?? createUdpFactory(),
+      datagram: withUdpDiscovery(opts.datagram ?? createUdpFactory()),
       lsd: opts.lsd ?? nodeLsd,
       resolve: opts.resolve ?? resolveHost,
       webrtc: opts.webrtc ?? (hasNodeWebRtc() ? webRtcOption() : { unavailable: 'no WebRTC in Node: install the optional dependency @roamhq/wrtc' }),

@@ -38,5 +38,6 @@ export type * from './session/alerts.js';
 export { IPFilter } from './session/ip-filter.js';
 export { DEFAULT_PRIORITY, DONT_DOWNLOAD, LOW_PRIORITY, TOP_PRIORITY } from './torrent/priorities.js';
 
-// Streaming: file readers with deadline windows, range logic, the service-worker bridge (runtime-neutral).
-export * from './stream/index.js';
+// The stream layer (file readers, range logic, the service-worker bridge) is not re-exported here: it is
+// the `swarmkit/stream` entry (src/stream/index.ts), re-exported by the runtime entries, and a separate
+// file in the browser build (dist-browser/swarmkit-stream.browser.js), so the session bundle stays small.

@@ -4,6 +4,9 @@
  * - One UDP socket (when the session has a DatagramFactory: Node's entry passes transports/udp) bound on
  *   the first listen interface's host and the TCP listen port (else any port), shared through a UdpDemux
  *   by the UDP tracker client (BEP 15) and the DHT node (BEP 5). `listen_succeeded` with socketType `udp`.
+ *   Those UDP services come from the factory itself ({@link UdpDiscovery}, made by ./udp-discovery.ts) and
+ *   this file imports only their types, so a browser build (no UDP) does not carry them; a bare
+ *   DatagramFactory loads ./udp-discovery.ts on demand.
  * - Tracker clients: HTTP(S) (fetch, both runtimes) and UDP (with the socket).
  * - The DHT node when `enableDht` (and a socket): settings from the session's dht* settings, bootstrap
  *   from `dhtBootstrapNodes` (comma-separated host:port; names need the `resolve` option) and from a
@@ -14,16 +17,14 @@
  * a failure to bind UDP or join LSD is posted (listen_failed / session_error) and the rest runs without it.
  */
 import { TorrentError, isTorrentError } from '../errors.js';
-import type { DatagramFactory } from '../interfaces/datagram.js';
+import type { DatagramFactory, DatagramSocket } from '../interfaces/datagram.js';
 import type { Logger } from '../interfaces/logger.js';
 import type { PeerAddress } from '../interfaces/transport.js';
 import { toHex } from '../metainfo/info-hash.js';
-import { UdpDemux } from '../net/udp-demux.js';
-import { DhtNode } from '../dht/node.js';
-import { dhtSocketFromDemux } from '../dht/demux-socket.js';
+import type { DhtNode, DhtNodeOptions } from '../dht/node.js';
 import type { DhtEvent } from '../dht/settings.js';
 import { createHttpTrackerClient } from '../tracker/http.js';
-import { UdpTrackerClient } from '../tracker/udp.js';
+import type { UdpTrackerOptions } from '../tracker/udp.js';
 import type { TrackerClient } from '../tracker/types.js';
 import type { DiscoveryServices } from '../torrent/discovery/torrent-peers.js';
 import type { AlertFields, AlertType } from './alerts.js';
@@ -43,6 +44,33 @@ export interface LsdService {
 /** Starts LSD for a session; given by the runtime entry (browsers have no multicast). */
 export type LsdFactory = (opts: { listenPort: number; onPeer(infoHashHex: string, peer: PeerAddress): void; onError(err: Error): void }) => Promise<LsdService>;
 
+/** Options of {@link UdpDiscovery.services}. */
+export interface UdpServicesOptions {
+  /** Retransmission of UDP tracker requests. */
+  tracker: UdpTrackerOptions;
+}
+
+/** The UDP-only discovery services over one bound socket (./udp-discovery.ts). */
+export interface UdpServices {
+  /** The socket's bound address. */
+  readonly address: PeerAddress;
+  /** The UDP tracker client (BEP 15) on the socket. */
+  readonly tracker: TrackerClient;
+  /** A DHT node (BEP 5) on the socket, not started. */
+  createDht(opts: DhtNodeOptions): DhtNode;
+  /** Closes the tracker client and the socket. */
+  close(): Promise<void>;
+}
+
+/**
+ * A DatagramFactory that also runs the UDP services over a socket it bound: the session's `datagram` option
+ * as entry/node.ts passes it (`withUdpDiscovery(createUdpFactory())` from ./udp-discovery.ts).
+ */
+export interface UdpDiscovery extends DatagramFactory {
+  /** Starts the UDP tracker client and the demux on `sock` (owned by the result from now on). */
+  services(sock: DatagramSocket, opts: UdpServicesOptions): UdpServices;
+}
+
 /** What discovery needs from the session. */
 export interface SessionDiscoveryHost {
   readonly peerId: Uint8Array;
@@ -60,7 +88,8 @@ export interface SessionDiscoveryHost {
 
 /** Options the session passes through. */
 export interface SessionDiscoveryOptions {
-  datagram?: DatagramFactory;
+  /** UDP for the DHT and UDP trackers; a bare DatagramFactory loads ./udp-discovery.ts when bound. */
+  datagram?: DatagramFactory | UdpDiscovery;
   lsd?: LsdFactory;
   resolve?: (host: string) => Promise<string[]>;
   /** A saved state (see Session.saveState) to load before the DHT starts. */
@@ -76,8 +105,7 @@ export class SessionDiscovery implements DiscoveryServices {
   readonly #h: SessionDiscoveryHost;
   readonly #opts: SessionDiscoveryOptions;
   readonly #http: TrackerClient;
-  #demux: UdpDemux | undefined;
-  #udpTracker: UdpTrackerClient | undefined;
+  #udp: UdpServices | undefined;
   #dht: DhtNode | undefined;
   #dhtStarted: Promise<void> | undefined;
   #lsd: LsdService | undefined;
@@ -103,7 +131,7 @@ export class SessionDiscovery implements DiscoveryServices {
   }
 
   trackerClients(): readonly TrackerClient[] {
-    return this.#udpTracker ? [this.#http, this.#udpTracker] : [this.#http];
+    return this.#udp ? [this.#http, this.#udp.tracker] : [this.#http];
   }
 
   /** Loads a saved state: settings are returned for the session to apply; DHT id and nodes are kept for the DHT. */
@@ -133,7 +161,7 @@ export class SessionDiscovery implements DiscoveryServices {
     }
     if (factory) await this.#bindUdp(factory, s);
     if (this.#closed) return;
-    if (this.#demux && s.enableDht) this.#startDht(s);
+    if (this.#udp && s.enableDht) this.#startDht(this.#udp, s);
     if (this.#opts.lsd && s.enableLsd && this.listenPort() > 0) {
       try {
         this.#lsd = await this.#opts.lsd({
@@ -148,10 +176,18 @@ export class SessionDiscovery implements DiscoveryServices {
     }
   }
 
-  async #bindUdp(factory: DatagramFactory, s: Readonly<SettingsPack>): Promise<void> {
+  async #bindUdp(given: DatagramFactory | UdpDiscovery, s: Readonly<SettingsPack>): Promise<void> {
     const iface = parseListenInterfaces(s.listenInterfaces)[0];
     const host = iface?.host ?? '0.0.0.0';
     const tcp = this.listenPort();
+    let factory: UdpDiscovery;
+    try {
+      factory = isUdpDiscovery(given) ? given : (await import('./udp-discovery.js')).withUdpDiscovery(given);
+    } catch (err) {
+      const e = isTorrentError(err) ? err : new TorrentError('listen_failed', String(err));
+      this.#h.post('listen_failed', { address: host, port: tcp, socketType: 'udp', operation: 'bind', error: { code: e.code, message: e.message } });
+      return;
+    }
     let sock;
     for (const port of tcp > 0 ? [tcp, 0] : [0]) {
       try {
@@ -167,14 +203,13 @@ export class SessionDiscovery implements DiscoveryServices {
       await sock.close();
       return;
     }
-    this.#demux = new UdpDemux(sock);
-    this.#udpTracker = new UdpTrackerClient(this.#demux, { retransmitBaseMs: Math.min(15_000, s.trackerReceiveTimeout * 1000), maxRetransmits: 2 });
+    this.#udp = factory.services(sock, { tracker: { retransmitBaseMs: Math.min(15_000, s.trackerReceiveTimeout * 1000), maxRetransmits: 2 } });
     this.#h.post('listen_succeeded', { address: sock.address.host, port: sock.address.port, socketType: 'udp' });
   }
 
-  #startDht(s: Readonly<SettingsPack>): void {
+  #startDht(udp: UdpServices, s: Readonly<SettingsPack>): void {
     const bootstrapNodes = s.dhtBootstrapNodes.split(',').map((x) => x.trim()).filter((x) => x !== '');
-    const node = new DhtNode(dhtSocketFromDemux(this.#demux!), {
+    const node = udp.createDht({
       settings: {
         enforceNodeId: s.dhtEnforceNodeId,
         restrictRoutingIps: s.dhtRestrictRoutingIps,
@@ -240,7 +275,7 @@ export class SessionDiscovery implements DiscoveryServices {
 
   /** The bound UDP port (DHT and UDP trackers), 0 when none. */
   udpPort(): number {
-    return this.#demux?.address.port ?? 0;
+    return this.#udp?.address.port ?? 0;
   }
 
   /** Closes LSD, the DHT, the UDP tracker client and the socket. */
@@ -251,8 +286,11 @@ export class SessionDiscovery implements DiscoveryServices {
     await this.#lsd?.close().catch(() => undefined);
     await this.#dht?.close();
     await this.#dhtStarted;
-    this.#udpTracker?.close();
-    await this.#demux?.close().catch(() => undefined);
+    await this.#udp?.close().catch(() => undefined);
     await this.#opts.webrtc?.close().catch(() => undefined);
   }
+}
+
+function isUdpDiscovery(f: DatagramFactory | UdpDiscovery): f is UdpDiscovery {
+  return typeof (f as Partial<UdpDiscovery>).services === 'function';
 }

@@ -11,7 +11,7 @@ import type { HashPool } from '#platform/hash-pool';
 import { fromHex } from '../metainfo/info-hash.js';
 import { decodeSessionState } from './session-state.js';
 import type { SettingsPack } from './settings.js';
-import type { LsdFactory } from './discovery.js';
+import type { LsdFactory, UdpDiscovery } from './discovery.js';
 import type { SessionWebRtcOptions } from './webrtc.js';
 import type { WebSocketConstructor } from '../tracker/websocket-pool.js';
 
@@ -33,8 +33,13 @@ export interface SessionOptions {
    * core (no peers), TCP on `listenInterfaces` in entry/node.ts.
    */
   transports?: readonly Transport[];
-  /** UDP sockets for the DHT and UDP trackers (one socket, on the listen port); entry/node.ts passes transports/udp. */
-  datagram?: DatagramFactory;
+  /**
+   * UDP for the DHT and UDP trackers (one socket, on the listen port). entry/node.ts passes
+   * `withUdpDiscovery(createUdpFactory())` (transports/udp with src/session/udp-discovery.ts), which brings
+   * the DHT and UDP tracker code along; a bare DatagramFactory makes the session load that code when it
+   * binds (in Node; the browser bundle has none). Browsers have no UDP: leave it unset there.
+   */
+  datagram?: DatagramFactory | UdpDiscovery;
   /** Starts local service discovery (BEP 14) when `enableLsd`; entry/node.ts passes transports/lsd. */
   lsd?: LsdFactory;
   /** Resolves host names of DHT bootstrap nodes (src/ has no DNS); entry/node.ts passes node:dns. */
