@@ -205,12 +205,13 @@ describe('LSD', () => {
     await new Promise<void>((r) => probe.bind(0, '127.0.0.1', () => r()));
     const lsdPort = probe.address().port;
     await new Promise<void>((r) => probe.close(() => r()));
-    const lsd: SessionOptions['lsd'] = (o) => startLsd({ listenPort: o.listenPort, lsdPort, interfaceV4: '127.0.0.1', tickMs: 50, onPeer: o.onPeer, onError: o.onError });
+    const lsd: SessionOptions['lsd'] = (o) => startLsd({ listenPort: o.listenPort, lsdPort, interfaceV4: '127.0.0.1', tickMs: 50, intervalMs: 500, onPeer: o.onPeer, onError: o.onError });
     const seed = await session({ enableLsd: true }, { lsd });
     const leech = await session({ enableLsd: true }, { lsd });
     await seedOf(ti, seed);
     const h = await leech.addTorrent({ ti, savePath: 'leech' });
-    // The leech's first announce reaches the seed, which knows the torrent and dials the leech.
+    // The leech's announce reaches the seed, which knows the torrent and dials the leech. Multicast is
+    // unreliable, so announces repeat every 500 ms here (5 minutes by default) in case one is lost.
     await waitFor(seed, 'lsd_peer', (x) => x.endpoint.port === leech.listenPort());
     await waitFinished(h);
   });
