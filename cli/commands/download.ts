@@ -30,8 +30,8 @@ import { formatBytes } from '../format.js';
 import type { Output } from '../output.js';
 import { loadTorrent } from './info.js';
 import {
-  PROGRESS_MS, StatusLine, TICK_MS, discoveryOptions, discoveryUsage, listenInterfaces, onStopSignals, openSession,
-  parseDiscoveryFlags, parsePeer, parsePort, peerText, processFigures, progressFields, reportAlerts, sleep,
+  PROGRESS_MS, StatusLine, discoveryOptions, discoveryUsage, listenInterfaces, onStopSignals, openSession,
+  parseDiscoveryFlags, parsePeer, parsePort, peerText, processFigures, progressFields, reportAlerts, tick,
   swarmOptions, throwIfFailed, waitChecked,
 } from './swarm-common.js';
 
@@ -179,7 +179,7 @@ export const downloadCommand: Command = {
           out.event('progress', progressFields(s));
           bar.show(s.progress, `${formatBytes(s.totalWantedDone)} / ${formatBytes(s.totalWanted)}  down ${rate(s.downloadPayloadRate)}  up ${rate(s.uploadPayloadRate)}  peers ${s.numPeers}`);
         }
-        await sleep(TICK_MS, stop.signal);
+        await tick(session, stop.signal);
       }
       await handle.flushCache();
       const got = handle.torrentFile()!;

@@ -28,6 +28,8 @@ export const swarmOptions = {
 
 /** Milliseconds between status polls. */
 export const TICK_MS = 100;
+/** Milliseconds between status polls while a torrent checks its data. */
+const CHECK_TICK_MS = 10;
 /** Milliseconds between progress events / bar redraws. */
 export const PROGRESS_MS = 1000;
 
@@ -189,6 +191,28 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
+ * Waits up to `ms`, returning as soon as the session posts an alert (so a state change such as
+ * torrent_finished is seen at once, not at the next tick) or `signal` aborts. Pop the alerts before
+ * calling: with alerts already queued it returns at once.
+ */
+export function tick(session: Session, signal: AbortSignal, ms = TICK_MS): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    let settled = false;
+    const done = (): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    session.waitForAlert(ms).then(done, done);
+  });
+}
+
+/**
  * Aborts the returned signal on SIGINT or SIGTERM (recording which); `dispose()` removes the handlers.
  * While installed, the signals no longer kill the process: the command shuts down cleanly instead.
  */
@@ -219,7 +243,8 @@ export async function waitChecked(handle: TorrentHandle, signal: AbortSignal, on
     if (s.state !== 'checking_files' && s.state !== 'checking_resume_data') return s;
     onTick?.(s);
     if (signal.aborted) return s;
-    await sleep(TICK_MS, signal);
+    // Short ticks: checking a fresh download takes milliseconds, and the transfer waits for it.
+    await sleep(CHECK_TICK_MS, signal);
   }
 }
 

@@ -266,7 +266,7 @@ export class Downloader {
         await written;
         // A moved buffer is gone: smart ban reads the bad bytes back from storage (they were written).
         // A kept one is copied: it goes back to the pool below while smart ban may still hash it.
-        const bad = data.byteLength === size ? data.slice() : await this.host.storage.read(i, 0, size);
+        const bad = data.byteLength === size ? new Uint8Array(data) : await this.host.storage.read(i, 0, size); // a copy (Buffer#slice is a view)
         if (this.#closed) return;
         this.#failed(i, bad);
       }

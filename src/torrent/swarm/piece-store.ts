@@ -23,6 +23,7 @@
  * 16 KiB requests does not cost one storage read each.
  */
 import type { TorrentStorage } from '../../interfaces/storage.js';
+import { copyInto, sharedBytes } from '#platform/hash-shared';
 
 interface Building {
   /** The piece's bytes as they arrive (a view of a pooled buffer), or undefined in write-through mode. */
@@ -60,7 +61,7 @@ export class PieceStore {
   /** A buffer for a piece of `size` bytes: a pooled one (or a view of one, for the short last piece). */
   #alloc(size: number): Uint8Array {
     if (size > this.pieceLength) return new Uint8Array(size);
-    const b = this.#free.pop() ?? (this.shared ? new Uint8Array(new SharedArrayBuffer(this.pieceLength)) : new Uint8Array(this.pieceLength));
+    const b = this.#free.pop() ?? (this.shared ? sharedBytes(this.pieceLength) : new Uint8Array(this.pieceLength));
     return size === b.length ? b : b.subarray(0, size);
   }
 
@@ -73,7 +74,9 @@ export class PieceStore {
     const ab = data.buffer;
     if (this.#cleared || this.#free.length >= this.#maxFree || data.byteOffset !== 0) return;
     if (ab.byteLength !== this.pieceLength || (typeof SharedArrayBuffer === 'function' && ab instanceof SharedArrayBuffer) !== this.shared) return;
-    this.#free.push(data.length === ab.byteLength ? data : new Uint8Array(ab));
+    // A whole shared buffer is kept as the view sharedBytes made (a short one is not rewrapped: one buffer).
+    if (data.length === ab.byteLength) this.#free.push(data);
+    else if (!this.shared) this.#free.push(new Uint8Array(ab));
   }
 
   /** Bytes of writes in flight (completed pieces and write-through blocks). */
@@ -92,11 +95,13 @@ export class PieceStore {
       this.#building.set(piece, b);
     }
     if (b.buf) {
-      // a new buffer starts zeroed; a reused one holds old bytes, but every block is written before completion
-      b.buf.set(block, begin);
+      // a new buffer starts zeroed; a reused one holds old bytes, but every block is written before completion.
+      // Shared buffers: copyInto is one memcpy where `set` would take V8's slow relaxed-atomic loop.
+      if (this.shared) copyInto(b.buf, block, begin);
+      else b.buf.set(block, begin);
       return;
     }
-    const copy = block.slice();
+    const copy = new Uint8Array(block); // a real copy: blocks may be Buffers, whose slice() is a view
     this.#inflight += copy.length;
     b.writes.push(
       this.storage.write(piece, begin, copy).then(
