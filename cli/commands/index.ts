@@ -4,6 +4,7 @@ import { createCommand } from './create.js';
 import { downloadCommand } from './download.js';
 import { infoCommand } from './info.js';
 import { seedCommand } from './seed.js';
+import { streamCommand } from './stream.js';
 
 /** Commands by name, in the order `swarmkit help` lists them. */
-export const commands: ReadonlyMap<string, Command> = new Map([createCommand, infoCommand, downloadCommand, seedCommand].map((c) => [c.name, c]));
+export const commands: ReadonlyMap<string, Command> = new Map([createCommand, infoCommand, downloadCommand, seedCommand, streamCommand].map((c) => [c.name, c]));

@@ -8,6 +8,7 @@ const benches: Array<{ name: string; load: () => Promise<{ run(): Promise<void> 
   { name: 'metainfo', load: () => import('./metainfo.bench.js') },
   { name: 'wire-parser', load: () => import('./wire-parser.bench.js') },
   { name: 'picker', load: () => import('./picker.bench.js') },
+  { name: 'seek', load: () => import('./seek.bench.js') },
   { name: 'webrtc', load: () => import('./webrtc.bench.js') },
   { name: 'bundle-size', load: () => import('./bundle-size.bench.js') },
   { name: 'tcp-transport', load: () => import('./tcp-transport.bench.js') },
