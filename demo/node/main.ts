@@ -1,5 +1,5 @@
 /**
- * `npm start`: the main job. Until the web demo lands (streaming milestone) this is the Node demo of what the
+ * `npm run demo:node`: the Node demo of what the
  * library does today, end to end on real files:
  *   1. makes a sample folder (a few files, one spanning many pieces) under .cache/demo,
  *   2. creates a hybrid (v1 + v2) torrent of it with CreateTorrent, hashing on worker threads with progress,
