@@ -30,9 +30,8 @@ import { formatBytes } from '../format.js';
 import type { Output } from '../output.js';
 import { loadTorrent } from './info.js';
 import {
-  PROGRESS_MS, StatusLine, discoveryOptions, discoveryUsage, listenInterfaces, onStopSignals, openSession,
-  parseDiscoveryFlags, parsePeer, parsePort, peerText, processFigures, progressFields, reportAlerts, tick,
-  swarmOptions, throwIfFailed, waitChecked,
+  PROGRESS_MS, StatusLine, discoveryOptions, discoveryUsage, onStopSignals, openSession, parseSwarmFlags,
+  peerText, processFigures, progressFields, reportAlerts, tick, swarmOptions, throwIfFailed, waitChecked,
 } from './swarm-common.js';
 
 /** Seconds between re-dials of the given peers while none is connected. */
@@ -81,10 +80,7 @@ export const downloadCommand: Command = {
     const { values, positionals } = parseCommandArgs('download', argv, options);
     if (positionals.length !== 1) throw new UsageError('download: expected exactly one .torrent file, magnet link or info-hash');
     if (values.out === undefined) throw new UsageError('download: --out DIR is required');
-    const port = parsePort('download', values.port);
-    const listen = listenInterfaces('download', values.host, port);
-    const peers: PeerAddress[] = (values.peer ?? []).map((p) => parsePeer('download', p));
-    const disc = parseDiscoveryFlags('download', values);
+    const { listen, peers, disc } = parseSwarmFlags('download', values);
     let timeoutS = Infinity;
     if (values.timeout !== undefined) {
       timeoutS = Number(values.timeout);

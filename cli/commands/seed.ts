@@ -18,9 +18,8 @@ import { formatBytes } from '../format.js';
 import type { Output } from '../output.js';
 import { loadTorrent } from './info.js';
 import {
-  PROGRESS_MS, StatusLine, TICK_MS, discoveryOptions, discoveryUsage, listenInterfaces, onStopSignals, openSession,
-  parseDiscoveryFlags, parsePeer, parsePort, processFigures, progressFields, reportAlerts, sleep, swarmOptions,
-  throwIfFailed, waitChecked,
+  PROGRESS_MS, StatusLine, TICK_MS, discoveryOptions, discoveryUsage, onStopSignals, openSession, parseSwarmFlags,
+  processFigures, progressFields, reportAlerts, sleep, swarmOptions, throwIfFailed, waitChecked,
 } from './swarm-common.js';
 
 const usage = `Usage: swarmkit seed <file.torrent> --data DIR [options]
@@ -54,10 +53,7 @@ export const seedCommand: Command = {
     const { values, positionals } = parseCommandArgs('seed', argv, options);
     if (positionals.length !== 1) throw new UsageError('seed: expected exactly one .torrent file');
     if (values.data === undefined) throw new UsageError('seed: --data DIR is required');
-    const port = parsePort('seed', values.port);
-    const listen = listenInterfaces('seed', values.host, port);
-    const peers = (values.peer ?? []).map((p) => parsePeer('seed', p));
-    const disc = parseDiscoveryFlags('seed', values);
+    const { listen, peers, disc } = parseSwarmFlags('seed', values);
     const ti = await loadTorrent(resolve(io.cwd, positionals[0]!));
     const dataDir = resolve(io.cwd, values.data);
     const st = await stat(dataDir).catch((err: unknown) => {

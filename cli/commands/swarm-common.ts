@@ -118,6 +118,26 @@ export function parseDiscoveryFlags(
   return { trackers, dht, dhtPort, dhtBootstrap, lsd: v.lsd === true };
 }
 
+/** The validated swarm options of a command: where to listen, the peers to dial and the discovery flags. */
+export interface SwarmFlags {
+  /** listen_interfaces for `--host` / `--port`. */
+  readonly listen: string;
+  /** `--peer` addresses, in the order given. */
+  readonly peers: PeerAddress[];
+  readonly disc: DiscoveryFlags;
+}
+
+/** Validates `--port`, `--host`, `--peer` and the discovery options, in that order (the first bad one throws). */
+export function parseSwarmFlags(
+  command: string,
+  v: { port?: string; host?: string; peer?: string[] } & Parameters<typeof parseDiscoveryFlags>[1],
+): SwarmFlags {
+  const port = parsePort(command, v.port);
+  const listen = listenInterfaces(command, v.host, port);
+  const peers = (v.peer ?? []).map((p) => parsePeer(command, p));
+  return { listen, peers, disc: parseDiscoveryFlags(command, v) };
+}
+
 /** A UDP factory that binds `port` whatever port the session asks for (for --dht-port). */
 function udpOnPort(port: number): DatagramFactory {
   const base = createUdpFactory();

@@ -45,6 +45,42 @@ export interface PieceJobResult {
   readonly v2?: Uint8Array;
 }
 
+/**
+ * A pool of hashing threads (Node: worker_threads) or a WebCrypto front (browser); the same API in both,
+ * declared once here so the two `#platform/hash-pool` implementations cannot drift apart.
+ */
+export interface HashPool {
+  /** SHA-1 of `data`. In Node the buffer is transferred: a Uint8Array spanning its whole ArrayBuffer is detached. */
+  sha1(data: Uint8Array): Promise<Uint8Array>;
+  /** SHA-256 of `data`; transfer rules as {@link HashPool.sha1}. */
+  sha256(data: Uint8Array): Promise<Uint8Array>;
+  /** Concatenated SHA-256 of each 16 KiB block of `data` (BEP 52 leaves); the last block may be short. */
+  sha256Blocks(data: Uint8Array): Promise<Uint8Array>;
+  /** Hashes a run of pieces (see {@link PieceJob}); in Node the worker reads `path` segments itself. */
+  hashPieces(job: PieceJob): Promise<PieceJobResult>;
+  /** Number of threads hashing in parallel (1 in the browser, where WebCrypto schedules the work). */
+  readonly size: number;
+  /**
+   * Whether `bytes` job segments given with `transfer` on a SharedArrayBuffer are hashed in place, without
+   * a copy (Node: true; browser: false, WebCrypto does not take shared memory). Where false, callers
+   * should not allocate shared memory for hashing.
+   */
+  readonly sharedMemory?: boolean;
+  /** Stops the workers; queued and later calls reject with `aborted`. */
+  close(): Promise<void>;
+}
+
+/** Options of `createHashPool` (from `#platform/hash-pool`). */
+export interface HashPoolOptions {
+  /** Worker threads; default os.availableParallelism(). Ignored in the browser (WebCrypto schedules its own work). */
+  threads?: number;
+  /**
+   * Most calls waiting for a worker; beyond it calls reject with `hash_queue_full`. Default 1024 per
+   * thread. Ignored in the browser.
+   */
+  maxQueue?: number;
+}
+
 /** Total bytes of a segment. */
 export function segmentLength(s: JobSegment): number {
   return s.kind === 'bytes' ? s.bytes.byteLength : s.length;

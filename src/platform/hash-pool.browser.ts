@@ -4,39 +4,9 @@
  * (File, Blob) one job at a time, so memory stays at about one job's bytes per outstanding call.
  */
 import { TorrentError } from '../errors.js';
-import type { JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
+import type { HashPool, HashPoolOptions, JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
 
-export type { JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
-
-/** A pool of hashing threads (Node) or a WebCrypto front (browser); same API in both. */
-export interface HashPool {
-  /** SHA-1 of `data`. In Node the buffer is transferred: a Uint8Array spanning its whole ArrayBuffer is detached. */
-  sha1(data: Uint8Array): Promise<Uint8Array>;
-  /** SHA-256 of `data`; transfer rules as {@link HashPool.sha1}. */
-  sha256(data: Uint8Array): Promise<Uint8Array>;
-  /** Concatenated SHA-256 of each 16 KiB block of `data` (BEP 52 leaves); the last block may be short. */
-  sha256Blocks(data: Uint8Array): Promise<Uint8Array>;
-  /** Hashes a run of pieces (see {@link PieceJob}); in Node the worker reads `path` segments itself. */
-  hashPieces(job: PieceJob): Promise<PieceJobResult>;
-  /** Number of threads hashing in parallel (1 in the browser, where WebCrypto schedules the work). */
-  readonly size: number;
-  /**
-   * Whether `bytes` job segments given with `transfer` on a SharedArrayBuffer are hashed in place, without
-   * a copy (browser: false, WebCrypto does not take shared memory). Where false, callers should not
-   * allocate shared memory for hashing.
-   */
-  readonly sharedMemory?: boolean;
-  /** Stops the workers; queued and later calls reject with `aborted`. */
-  close(): Promise<void>;
-}
-
-/** Options of {@link createHashPool}. */
-export interface HashPoolOptions {
-  /** Ignored in the browser (WebCrypto schedules its own work); kept for API parity. */
-  threads?: number;
-  /** Ignored in the browser; kept for API parity. */
-  maxQueue?: number;
-}
+export type { HashPool, HashPoolOptions, JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
 
 const BLOCK = 16384;
 

@@ -21,38 +21,9 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { TorrentError } from '../errors.js';
 import { HASH_WORKER_SOURCE } from './hash-worker.node.js';
-import type { JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
+import type { HashPool, HashPoolOptions, JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
 
-export type { JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
-
-/** A pool of hashing threads (Node) or a WebCrypto front (browser); same API in both. */
-export interface HashPool {
-  /** SHA-1 of `data`. In Node the buffer is transferred: a Uint8Array spanning its whole ArrayBuffer is detached. */
-  sha1(data: Uint8Array): Promise<Uint8Array>;
-  /** SHA-256 of `data`; transfer rules as {@link HashPool.sha1}. */
-  sha256(data: Uint8Array): Promise<Uint8Array>;
-  /** Concatenated SHA-256 of each 16 KiB block of `data` (BEP 52 leaves); the last block may be short. */
-  sha256Blocks(data: Uint8Array): Promise<Uint8Array>;
-  /** Hashes a run of pieces (see {@link PieceJob}); in Node the worker reads `path` segments itself. */
-  hashPieces(job: PieceJob): Promise<PieceJobResult>;
-  /** Number of threads hashing in parallel (1 in the browser, where WebCrypto schedules the work). */
-  readonly size: number;
-  /**
-   * Whether `bytes` job segments given with `transfer` on a SharedArrayBuffer are hashed in place, without
-   * a copy (Node: true). Where false, callers should not allocate shared memory for hashing.
-   */
-  readonly sharedMemory?: boolean;
-  /** Stops the workers; queued and later calls reject with `aborted`. */
-  close(): Promise<void>;
-}
-
-/** Options of {@link createHashPool}. */
-export interface HashPoolOptions {
-  /** Worker threads; default os.availableParallelism(). */
-  threads?: number;
-  /** Most calls waiting for a worker; beyond it calls reject with `hash_queue_full`. Default 1024 per thread. */
-  maxQueue?: number;
-}
+export type { HashPool, HashPoolOptions, JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
 
 /** Jobs posted to one worker at a time. */
 const PER_WORKER = 2;

@@ -6,8 +6,7 @@
  * or through test/bench/run.ts, which calls run().
  */
 import { spawnSync } from 'node:child_process';
-import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -15,36 +14,13 @@ import { CreateTorrent } from '../../src/metainfo/create-torrent.js';
 import type { TorrentVersion } from '../../src/metainfo/create-torrent.js';
 import { createHashPool } from '../../src/platform/hash-pool.node.js';
 import type { HashPool } from '../../src/platform/hash-pool.node.js';
+import { BENCH_PIECE, BENCH_SIZE, benchFile, warmPageCache } from './fixtures.js';
 
-const SIZE = 1024 * 1024 * 1024;
-const PIECE = 1024 * 1024;
+export { benchFile };
+
+const SIZE = BENCH_SIZE;
+const PIECE = BENCH_PIECE;
 const RUNS = 3;
-
-/** The cached 1 GiB file of random bytes; created on first use. */
-export function benchFile(): string {
-  const dir = join(tmpdir(), 'swarmkit-bench');
-  const file = join(dir, 'create-1g.bin');
-  if (existsSync(file) && statSync(file).size === SIZE) return file;
-  mkdirSync(dir, { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  const chunk = new Uint8Array(64 * 1024 * 1024);
-  for (let done = 0; done < SIZE; done += chunk.length) {
-    randomFillSync(chunk);
-    writeSync(fd, chunk);
-  }
-  closeSync(fd);
-  renameSync(tmp, file);
-  return file;
-}
-
-/** Reads the file once so every contender starts from the page cache. */
-function warm(file: string): void {
-  const fd = openSync(file, 'r');
-  const buf = new Uint8Array(64 * 1024 * 1024);
-  while (readSync(fd, buf) > 0);
-  closeSync(fd);
-}
 
 /** One CreateTorrent run; with `pool` the workers are already up (as in a long-running app). */
 async function timeOurs(file: string, version: TorrentVersion, pool?: HashPool): Promise<number> {
@@ -89,7 +65,7 @@ const best = (xs: number[]): number => Math.min(...xs);
 /** Prints CreateTorrent timings against mktorrent and libtorrent. */
 export async function run(): Promise<void> {
   const file = benchFile();
-  warm(file);
+  warmPageCache(file); // every contender starts from the page cache
   const out = join(tmpdir(), 'swarmkit-bench', `mktorrent-${process.pid}.torrent`);
   console.log(`create-torrent: 1 GiB file, 1 MiB pieces, ${availableParallelism()} cores, best of ${RUNS}`);
   const mk: number[] = [];

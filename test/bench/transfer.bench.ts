@@ -12,57 +12,21 @@
  * libtorrent against the targets (≥ 1.5× throughput, CPU ≤ libtorrent's, RSS ≤ 150 MB).
  * The leech's copy is deleted after every run. Run alone: `npx tsx test/bench/transfer.bench.ts [runs]`.
  */
-import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTorrent } from '../../src/metainfo/create-torrent.js';
 import { ltPeerArgs } from '../interop/helpers/libtorrent.js';
 import { pyScript } from '../interop/helpers/python.js';
 import { JsonLinesProcess, procStats } from './proc-stats.js';
 import type { JsonEvent, ProcStats } from './proc-stats.js';
+import { BENCH_SIZE, TRANSFER_NAME, transferFixture, warmPageCache } from './fixtures.js';
 
-const SIZE = 1024 * 1024 * 1024;
-const PIECE = 1024 * 1024;
-const NAME = 'payload-1g.bin';
+const SIZE = BENCH_SIZE;
+const NAME = TRANSFER_NAME;
 const LOCAL = '127.0.0.1';
 const TIMEOUT_MS = 300_000;
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const cacheDir = join(tmpdir(), 'swarmkit-bench', 'transfer');
-
-/** The 1 GiB data file and its v1 torrent, made once and reused across runs. */
-async function fixture(): Promise<{ dataDir: string; torrent: string }> {
-  const file = join(cacheDir, NAME);
-  const torrent = join(cacheDir, 'payload-1g.v1.torrent');
-  if (!existsSync(file) || statSync(file).size !== SIZE) {
-    mkdirSync(cacheDir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w');
-    const chunk = new Uint8Array(64 * 1024 * 1024);
-    for (let done = 0; done < SIZE; done += chunk.length) {
-      randomFillSync(chunk);
-      writeSync(fd, chunk);
-    }
-    closeSync(fd);
-    renameSync(tmp, file);
-    rmSync(torrent, { force: true });
-  }
-  if (!existsSync(torrent)) {
-    const ct = new CreateTorrent({ version: 'v1', pieceLength: PIECE, creationDate: null });
-    await ct.addPath(file);
-    writeFileSync(torrent, await ct.generate());
-  }
-  return { dataDir: cacheDir, torrent };
-}
-
-/** Reads the file once so both contenders start from the page cache. */
-function warm(file: string): void {
-  const fd = openSync(file, 'r');
-  const buf = new Uint8Array(64 * 1024 * 1024);
-  while (readSync(fd, buf) > 0);
-  closeSync(fd);
-}
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -160,8 +124,8 @@ function describe(name: string, r: RunResult): string {
 
 /** Prints throughput, leech CPU and RSS for swarmkit and libtorrent, and our ratios. */
 export async function run(runs = 2): Promise<void> {
-  const { dataDir, torrent } = await fixture();
-  warm(join(dataDir, NAME));
+  const { dataDir, torrent } = await transferFixture();
+  warmPageCache(join(dataDir, NAME)); // both contenders start from the page cache
   console.log(`transfer: 1 GiB single file, 1 MiB pieces, v1, TCP 127.0.0.1, seed and leech in separate processes, best of ${runs}`);
   console.log(`  swarmkit runs as: ${ourCli().how}`);
   const best = new Map<string, RunResult>();

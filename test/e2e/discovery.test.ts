@@ -3,9 +3,7 @@
 // know each other, BEP 42 and IP restrictions off for one host), PEX (A knows B, B knows C: A learns C) and
 // LSD (real multicast on loopback). Each session only learns the other through the mechanism under test.
 import dgram from 'node:dgram';
-import { describe, test, expect, beforeAll, afterAll, beforeEach, afterEach } from 'vitest';
-import { createHashPool } from '../../src/platform/hash-pool.node.js';
-import type { HashPool } from '../../src/platform/hash-pool.node.js';
+import { describe, test, expect } from 'vitest';
 import { Session } from '../../src/session/session.js';
 import type { SessionOptions } from '../../src/session/session.js';
 import type { SettingsPack } from '../../src/session/settings.js';
@@ -20,28 +18,10 @@ import { createTrackerServer } from '../../tracker-server/index.js';
 import type { TrackerServer } from '../../tracker-server/index.js';
 import { bytes, fillStorage, makeTorrent, waitFor } from '../unit/session/helpers.js';
 import type { TestFile } from '../unit/session/helpers.js';
-import { SWARM_ALERTS, TEST_SETTINGS, expectData, expectNoLeaks, resources, waitFinished } from './helpers/swarm.js';
+import { SWARM_ALERTS, TEST_SETTINGS, expectData, useSwarmHarness, waitFinished } from './helpers/swarm.js';
 
-let pool: HashPool;
-let before: string[];
-const sessions: Session[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(() => {
-  pool = createHashPool({ threads: 2 });
-});
-afterAll(async () => {
-  await pool.close();
-});
-beforeEach(() => {
-  before = resources();
-});
-afterEach(async () => {
-  await Promise.all(sessions.splice(0).map((s) => s.close()));
-  for (const c of cleanups.splice(0)) await c();
-  await new Promise((r) => setTimeout(r, 30));
-  expectNoLeaks(before);
-});
+const harness = useSwarmHarness({ settleMs: 30 });
+const { sessions, cleanups } = harness;
 
 const BASE: Partial<SettingsPack> = {
   ...TEST_SETTINGS,
@@ -56,7 +36,7 @@ async function session(settings: Partial<SettingsPack> = {}, extra: Partial<Sess
   const s = new Session({
     settings: { ...BASE, ...settings },
     storage: createMemoryStorage(),
-    hashPool: pool,
+    hashPool: harness.pool,
     transports: [createTcpTransport({ listenHost: '127.0.0.1', port: 0 })],
     datagram: createUdpFactory(),
     ...extra,

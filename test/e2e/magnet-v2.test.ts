@@ -1,46 +1,18 @@
 // v2-only magnets over TCP loopback (x.pe): the info dict over ut_metadata, then the BEP 52 piece layers
 // with hash requests (proven against each file's pieces root), then a normal, verified download. A peer
 // that answers hash requests with tampered hashes is dropped and the layer comes from an honest peer.
-import { describe, test, expect, beforeAll, afterAll, beforeEach, afterEach } from 'vitest';
-import { createHashPool } from '../../src/platform/hash-pool.node.js';
-import type { HashPool } from '../../src/platform/hash-pool.node.js';
-import { PeerConnection } from '../../src/peer/index.js';
+import { describe, test, expect } from 'vitest';
 import type { PeerOwner } from '../../src/peer/index.js';
 import { decodeMetadataMessage, encodeMetadataData, metadataPieceLength, METADATA_PIECE_SIZE } from '../../src/wire/extensions/ut-metadata-codec.js';
 import { HashMessageId, decodeHashRequest, encodeHashes, uncleCount } from '../../src/wire/index.js';
 import { buildProof, treeLayers } from '../../src/torrent/discovery/merkle-proof.js';
-import { createTcpTransport } from '../../transports/tcp/index.js';
 import { bytes, makeTorrent, waitFor, history } from '../unit/session/helpers.js';
 import type { TestFile } from '../unit/session/helpers.js';
-import { Swarmlet, expectData, expectNoLeaks, resources, waitFinished } from './helpers/swarm.js';
+import { expectData, useSwarmHarness, waitFinished } from './helpers/swarm.js';
+import type { Swarmlet } from './helpers/swarm.js';
 
-let pool: HashPool;
-let before: string[];
-const swarms: Swarmlet[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(() => {
-  pool = createHashPool({ threads: 2 });
-});
-afterAll(async () => {
-  await pool.close();
-});
-beforeEach(() => {
-  before = resources();
-});
-afterEach(async () => {
-  await Promise.all(swarms.map((s) => s.close()));
-  swarms.length = 0;
-  for (const c of cleanups.splice(0)) await c();
-  await new Promise((r) => setTimeout(r, 30));
-  expectNoLeaks(before);
-});
-
-function swarmlet(): Swarmlet {
-  const s = new Swarmlet('tcp', pool);
-  swarms.push(s);
-  return s;
-}
+const harness = useSwarmHarness({ settleMs: 30 });
+const swarmlet = (): Swarmlet => harness.swarmlet('tcp');
 
 describe('v2-only magnet over TCP', () => {
   test('a layer of several 512-hash chunks (uncle proofs) and a small file: fetched, verified, downloaded byte-equal', async () => {
@@ -102,22 +74,11 @@ describe('v2-only magnet over TCP', () => {
         peer.stream.write(encodeHashes(req, hashes));
       },
     };
-    const conns: PeerConnection[] = [];
-    const evilTransport = createTcpTransport({ listenHost: '127.0.0.1', port: 0 });
-    const listener = await evilTransport.listen((stream) => {
-      conns.push(new PeerConnection(stream, { peerId: new Uint8Array(20).fill(0xee), router: () => liar }));
-    });
-    cleanups.push(async () => {
-      for (const c of conns) c.close();
-      await Promise.all(conns.map((c) => c.closed));
-      await listener.close();
-      await evilTransport.close();
-    });
+    const e = await harness.scriptedPeer(liar);
 
     const sw = swarmlet();
     const { node: seed } = await sw.seed(ti, fs);
     const leech = await sw.node();
-    const e = listener.address;
     const h = await leech.session.addTorrent({ url: `${ti.toMagnet()}&x.pe=${e.host}:${e.port}`, savePath: 'leech' });
     await waitFor(leech.session, 'metadata_received');
     // The liar's hashes fail their proof: we close it (protocol) and the torrent waits for metadata still.

@@ -1,44 +1,16 @@
 // Magnet downloads over TCP loopback: metadata fetched over ut_metadata (BEP 9) from peers named in the
 // magnet's x.pe, verified against the info-hash, then a normal download. A hostile metadata peer that sends
 // an info dict failing the hash is discarded and the metadata is fetched again from an honest peer.
-import { describe, test, expect, beforeAll, afterAll, beforeEach, afterEach } from 'vitest';
-import { createHashPool } from '../../src/platform/hash-pool.node.js';
-import type { HashPool } from '../../src/platform/hash-pool.node.js';
-import { PeerConnection } from '../../src/peer/index.js';
+import { describe, test, expect } from 'vitest';
 import type { PeerOwner } from '../../src/peer/index.js';
 import { decodeMetadataMessage, encodeMetadataData, metadataPieceLength, METADATA_PIECE_SIZE } from '../../src/wire/extensions/ut-metadata-codec.js';
-import { createTcpTransport } from '../../transports/tcp/index.js';
 import { bytes, makeTorrent, waitFor, history } from '../unit/session/helpers.js';
 import type { TestFile } from '../unit/session/helpers.js';
-import { Swarmlet, expectData, expectNoLeaks, resources, waitFinished } from './helpers/swarm.js';
+import { expectData, useSwarmHarness, waitFinished } from './helpers/swarm.js';
+import type { Swarmlet } from './helpers/swarm.js';
 
-let pool: HashPool;
-let before: string[];
-const swarms: Swarmlet[] = [];
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(() => {
-  pool = createHashPool({ threads: 2 });
-});
-afterAll(async () => {
-  await pool.close();
-});
-beforeEach(() => {
-  before = resources();
-});
-afterEach(async () => {
-  await Promise.all(swarms.map((s) => s.close()));
-  swarms.length = 0;
-  for (const c of cleanups.splice(0)) await c();
-  await new Promise((r) => setTimeout(r, 30));
-  expectNoLeaks(before);
-});
-
-function swarmlet(): Swarmlet {
-  const s = new Swarmlet('tcp', pool);
-  swarms.push(s);
-  return s;
-}
+const harness = useSwarmHarness({ settleMs: 30 });
+const swarmlet = (): Swarmlet => harness.swarmlet('tcp');
 
 const files = (n: number, seed: number): TestFile[] => [
   { path: 'mag/a.bin', data: bytes(n, seed) },
@@ -138,22 +110,11 @@ describe('magnet over TCP', () => {
         peer.sendExtended('ut_metadata', encodeMetadataData(piece, info.length, block));
       },
     };
-    const conns: PeerConnection[] = [];
-    const evilTransport = createTcpTransport({ listenHost: '127.0.0.1', port: 0 });
-    const listener = await evilTransport.listen((stream) => {
-      conns.push(new PeerConnection(stream, { peerId: new Uint8Array(20).fill(0xee), router: () => evil }));
-    });
-    cleanups.push(async () => {
-      for (const c of conns) c.close();
-      await Promise.all(conns.map((c) => c.closed));
-      await listener.close();
-      await evilTransport.close();
-    });
+    const e = await harness.scriptedPeer(evil);
 
     const sw = swarmlet();
     const { node: seed } = await sw.seed(ti, fs);
     const leech = await sw.node();
-    const e = listener.address;
     const h = await leech.session.addTorrent({ url: `${ti.toMagnet()}&x.pe=${e.host}:${e.port}`, savePath: 'leech' });
     await waitFor(leech.session, 'metadata_failed');
     expect(lies.requests).toBeGreaterThan(0);

@@ -1,35 +1,15 @@
 // handle.connectPeer called the moment a torrent's check ends (state_changed → downloading, its swarm
 // about to start) dials the peer; and a dial the remote refuses is not silent: it posts peer_disconnected,
 // so the caller can try again (a long reconnect time keeps the swarm's own back-off retry out of the way).
-import { describe, test, expect, beforeAll, afterAll, beforeEach, afterEach } from 'vitest';
-import { createHashPool } from '../../src/platform/hash-pool.node.js';
-import type { HashPool } from '../../src/platform/hash-pool.node.js';
+import { describe, test, expect } from 'vitest';
 import type { Alert, AlertOf } from '../../src/session/alerts.js';
 import type { Session } from '../../src/session/session.js';
 import type { TorrentHandle } from '../../src/session/torrent-handle.js';
 import { createMemoryStorage } from '../../storage-adapters/memory/index.js';
 import { bytes, fillStorage, makeTorrent, waitFor } from '../unit/session/helpers.js';
-import { Swarmlet, expectData, expectNoLeaks, resources, waitFinished } from './helpers/swarm.js';
+import { expectData, useSwarmHarness, waitFinished } from './helpers/swarm.js';
 
-let pool: HashPool;
-let before: string[];
-const swarms: Swarmlet[] = [];
-
-beforeAll(() => {
-  pool = createHashPool({ threads: 2 });
-});
-afterAll(async () => {
-  await pool.close();
-});
-beforeEach(() => {
-  before = resources();
-});
-afterEach(async () => {
-  await Promise.all(swarms.map((s) => s.close()));
-  swarms.length = 0;
-  await new Promise((r) => setTimeout(r, 20));
-  expectNoLeaks(before);
-});
+const harness = useSwarmHarness();
 
 const SLOW_RETRY = { minReconnectTime: 60 };
 const files = [{ path: 'early.bin', data: bytes(300_000, 11) }];
@@ -64,8 +44,7 @@ async function atDownloading<R>(session: Session, add: () => Promise<TorrentHand
 describe('connectPeer right after checking (TCP loopback)', () => {
   test('connectPeer at state_changed → downloading dials the peer and the download completes', async () => {
     const ti = await makeTorrent(files, 'v1', 32768);
-    const sw = new Swarmlet('tcp', pool);
-    swarms.push(sw);
+    const sw = harness.swarmlet('tcp');
     const { node: seed } = await sw.seed(ti, files, { settings: SLOW_RETRY });
     const leech = await sw.node({ settings: SLOW_RETRY });
     const seen: Alert[] = [];
@@ -79,8 +58,7 @@ describe('connectPeer right after checking (TCP loopback)', () => {
 
   test('a remote that refuses the handshake (its torrent paused) posts peer_disconnected; connectPeer again once it runs', async () => {
     const ti = await makeTorrent(files, 'v1', 32768);
-    const sw = new Swarmlet('tcp', pool);
-    swarms.push(sw);
+    const sw = harness.swarmlet('tcp');
     const storage = createMemoryStorage();
     await fillStorage(storage, ti, files);
     const seed = await sw.node({ storage, settings: SLOW_RETRY });

@@ -1,38 +1,12 @@
 // Transfers between our own sessions over the in-memory transport and TCP loopback: single- and
 // multi-file torrents, piece sizes 16 KiB..16 MiB, short last pieces, several seeds and leeches.
-import { describe, test, expect, beforeAll, afterAll, beforeEach, afterEach } from 'vitest';
-import { createHashPool } from '../../src/platform/hash-pool.node.js';
-import type { HashPool } from '../../src/platform/hash-pool.node.js';
+import { describe, test, expect } from 'vitest';
 import type { TorrentVersion } from '../../src/metainfo/create-torrent.js';
 import { bytes, makeTorrent, waitFor, history } from '../unit/session/helpers.js';
 import type { TestFile } from '../unit/session/helpers.js';
-import { Swarmlet, expectData, expectNoLeaks, resources, waitFinished } from './helpers/swarm.js';
+import { expectData, useSwarmHarness, waitFinished } from './helpers/swarm.js';
 
-let pool: HashPool;
-let before: string[];
-const swarms: Swarmlet[] = [];
-
-beforeAll(() => {
-  pool = createHashPool({ threads: 2 });
-});
-afterAll(async () => {
-  await pool.close();
-});
-beforeEach(() => {
-  before = resources();
-});
-afterEach(async () => {
-  await Promise.all(swarms.map((s) => s.close()));
-  swarms.length = 0;
-  await new Promise((r) => setTimeout(r, 20));
-  expectNoLeaks(before);
-});
-
-function swarmlet(kind: 'memory' | 'tcp'): Swarmlet {
-  const s = new Swarmlet(kind, pool);
-  swarms.push(s);
-  return s;
-}
+const { swarmlet } = useSwarmHarness();
 
 const single = (n: number, seed = 1): TestFile[] => [{ path: 'one.bin', data: bytes(n, seed) }];
 const multi = (): TestFile[] => [

@@ -22,6 +22,7 @@ import type { LtPeer, LtPeerInfo, LtPeerOptions } from './helpers/libtorrent.js'
 import { OPENTRACKER_BIN, startOpentracker } from './helpers/opentracker.js';
 import type { Opentracker } from './helpers/opentracker.js';
 import { ltCreate } from './helpers/python.js';
+import { INTEROP_ALERTS, LOOPBACK_SETTINGS } from './helpers/session.js';
 
 const LOCAL = '127.0.0.1';
 const PIECE = 32_768;
@@ -72,14 +73,9 @@ interface Ours {
 async function ours(settings: Partial<SettingsPack> = {}): Promise<Ours> {
   const session = new Session({
     settings: {
-      listenInterfaces: `${LOCAL}:0`,
-      allowMultipleConnectionsPerIp: true,
-      enableDht: false,
-      enableLsd: false,
-      enableUpnp: false,
-      enableNatpmp: false,
+      ...LOOPBACK_SETTINGS,
       dhtBootstrapNodes: '',
-      alertMask: alertCategory.error | alertCategory.status | alertCategory.connect | alertCategory.storage | alertCategory.tracker | alertCategory.dht,
+      alertMask: INTEROP_ALERTS | alertCategory.tracker | alertCategory.dht,
       ...settings,
     },
   });

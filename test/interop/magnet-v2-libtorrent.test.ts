@@ -9,11 +9,12 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Session, TorrentInfo, alertCategory, alertMessage } from '../../entry/node.js';
+import { Session, TorrentInfo, alertMessage } from '../../entry/node.js';
 import type { Alert } from '../../entry/node.js';
 import { spawnLtPeer } from './helpers/libtorrent.js';
 import type { LtPeer } from './helpers/libtorrent.js';
 import { ltCreate } from './helpers/python.js';
+import { INTEROP_ALERTS, LOOPBACK_SETTINGS } from './helpers/session.js';
 
 const LOCAL = '127.0.0.1';
 const PIECE = 16_384;
@@ -60,10 +61,7 @@ describe('v2-only magnet from a libtorrent seed', () => {
     lts.push(seed);
     const ready = await seed.ready();
     const session = new Session({
-      settings: {
-        listenInterfaces: `${LOCAL}:0`, allowMultipleConnectionsPerIp: true, enableDht: false, enableLsd: false, enableUpnp: false, enableNatpmp: false,
-        dhtBootstrapNodes: '', alertMask: alertCategory.error | alertCategory.status | alertCategory.connect | alertCategory.storage,
-      },
+      settings: { ...LOOPBACK_SETTINGS, dhtBootstrapNodes: '', alertMask: INTEROP_ALERTS },
     });
     sessions.push(session);
     await session.ready();

@@ -11,11 +11,12 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Session, TorrentInfo, alertCategory, alertMessage } from '../../entry/node.js';
+import { Session, TorrentInfo, alertMessage } from '../../entry/node.js';
 import type { Alert, TorrentHandle } from '../../entry/node.js';
 import { spawnLtPeer } from './helpers/libtorrent.js';
 import type { LtPeer } from './helpers/libtorrent.js';
 import { ltCreate } from './helpers/python.js';
+import { INTEROP_ALERTS, LOOPBACK_SETTINGS } from './helpers/session.js';
 import type { LtTorrentDescription } from './helpers/python.js';
 
 const PIECE = 65_536;
@@ -58,15 +59,7 @@ function lt(opts: Parameters<typeof spawnLtPeer>[0]): LtPeer {
 /** A session listening on loopback; alerts it posts are collected in `alerts`. */
 async function ourSession(): Promise<{ session: Session; port: number; alerts: Alert[]; drain: () => void }> {
   const session = new Session({
-    settings: {
-      listenInterfaces: `${LOCAL}:0`,
-      allowMultipleConnectionsPerIp: true,
-      enableDht: false,
-      enableLsd: false,
-      enableUpnp: false,
-      enableNatpmp: false,
-      alertMask: alertCategory.error | alertCategory.status | alertCategory.connect | alertCategory.storage,
-    },
+    settings: { ...LOOPBACK_SETTINGS, alertMask: INTEROP_ALERTS },
   });
   sessions.push(session);
   await session.ready();

@@ -2,12 +2,6 @@
  * Interop with a real opentracker (Debian build, whitelist mode): two announcers on different ports see
  * each other, over HTTP and over UDP (BEP 15 through the shared-socket demux), and scrape counts match.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UdpDemux } from '../../src/net/udp-demux.js';
 import { Announcer } from '../../src/tracker/announcer.js';
@@ -16,32 +10,11 @@ import { createHttpTrackerClient, httpScrape } from '../../src/tracker/http.js';
 import type { TrackerClient, TrackerPeer } from '../../src/tracker/types.js';
 import { UdpTrackerClient } from '../../src/tracker/udp.js';
 import { createUdpFactory } from '../../transports/udp/index.js';
+import { OPENTRACKER_BIN, startOpentracker } from './helpers/opentracker.js';
+import type { Opentracker } from './helpers/opentracker.js';
 
-const OPENTRACKER = ['/usr/bin/opentracker', '/usr/sbin/opentracker'].find((p) => existsSync(p));
 const infoHash = Uint8Array.from({ length: 20 }, (_, i) => (i * 13 + 5) & 0xff);
 const hex = Buffer.from(infoHash).toString('hex');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => {
-      s.destroy();
-      resolve(false);
-    });
-  });
-}
 
 function peerOwner(left: number): AnnouncerOwner & { peers: TrackerPeer[]; replies: number; errors: string[] } {
   const o = {
@@ -69,39 +42,17 @@ async function waitFor(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-describe.skipIf(OPENTRACKER === undefined)('opentracker interop', () => {
-  let dir: string;
-  let proc: ChildProcess;
+describe.skipIf(OPENTRACKER_BIN === undefined)('opentracker interop', () => {
+  let tracker: Opentracker | undefined;
   let port: number;
-  let log = '';
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sk-opentracker-'));
-    // opentracker drops to user nobody before reading the whitelist: the directory must be world-readable
-    chmodSync(dir, 0o755);
-    writeFileSync(join(dir, 'whitelist'), `${hex}\n`, { mode: 0o644 });
-    writeFileSync(join(dir, 'opentracker.conf'), `access.whitelist ${join(dir, 'whitelist')}\n`);
-    port = await freePort();
-    proc = spawn(OPENTRACKER!, ['-f', join(dir, 'opentracker.conf'), '-i', '127.0.0.1', '-p', String(port), '-P', String(port)], {
-      cwd: dir,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    proc.stdout?.on('data', (c: Buffer) => (log += c.toString()));
-    proc.stderr?.on('data', (c: Buffer) => (log += c.toString()));
-    const deadline = Date.now() + 10_000;
-    while (!(await canConnect(port))) {
-      if (Date.now() > deadline || proc.exitCode !== null) throw new Error(`opentracker did not start: ${log}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    tracker = await startOpentracker([hex]);
+    port = tracker.port;
   });
 
   afterAll(async () => {
-    if (proc.exitCode === null) {
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      await exited;
-    }
-    rmSync(dir, { recursive: true, force: true });
+    await tracker?.stop();
   });
 
   async function pair(client: TrackerClient, url: string): Promise<void> {

@@ -7,13 +7,14 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { Session, TorrentInfo, alertCategory } from '../../entry/node.js';
+import { Session, TorrentInfo } from '../../entry/node.js';
 import type { Alert } from '../../entry/node.js';
 import { bindUtpTransport } from '../../transports/utp/node.js';
 import type { UtpTransport } from '../../transports/utp/index.js';
 import { spawnLtPeer } from './helpers/libtorrent.js';
 import type { LtPeer } from './helpers/libtorrent.js';
 import { ltCreate } from './helpers/python.js';
+import { INTEROP_ALERTS, LOOPBACK_SETTINGS } from './helpers/session.js';
 
 const LOCAL = '127.0.0.1';
 const FILES: Array<[string, number]> = [['a.bin', 1_500_007], ['sub/b.bin', 400_000], ['c.txt', 33]];
@@ -51,15 +52,7 @@ describe('uTP interop with libtorrent (uTP only)', () => {
     const utp: UtpTransport = await bindUtpTransport({ host: LOCAL });
     const session = new Session({
       transports: [utp],
-      settings: {
-        listenInterfaces: `${LOCAL}:0`,
-        allowMultipleConnectionsPerIp: true,
-        enableDht: false,
-        enableLsd: false,
-        enableUpnp: false,
-        enableNatpmp: false,
-        alertMask: alertCategory.error | alertCategory.status | alertCategory.connect | alertCategory.storage,
-      },
+      settings: { ...LOOPBACK_SETTINGS, alertMask: INTEROP_ALERTS },
     });
     sessions.push(session);
     await session.ready();
@@ -99,7 +92,7 @@ describe('uTP interop with libtorrent (uTP only)', () => {
     const utp: UtpTransport = await bindUtpTransport({ host: LOCAL });
     const session = new Session({
       transports: [utp],
-      settings: { listenInterfaces: `${LOCAL}:0`, allowMultipleConnectionsPerIp: true, enableDht: false, enableLsd: false, enableUpnp: false, enableNatpmp: false },
+      settings: { ...LOOPBACK_SETTINGS },
     });
     sessions.push(session);
     await session.ready();

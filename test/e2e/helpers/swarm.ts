@@ -1,16 +1,20 @@
 // Helpers for swarm e2e tests: sessions on the in-memory network or TCP loopback, seeds with their data
 // in place, and waiting for downloads to complete with byte-equal checks.
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { Session } from '../../../src/session/session.js';
 import type { SessionOptions } from '../../../src/session/session.js';
 import type { SettingsPack } from '../../../src/session/settings.js';
 import type { TorrentHandle } from '../../../src/session/torrent-handle.js';
 import type { TorrentInfo } from '../../../src/metainfo/torrent-info.js';
 import type { StorageAdapter } from '../../../src/interfaces/storage.js';
+import { createHashPool } from '../../../src/platform/hash-pool.node.js';
 import type { HashPool } from '../../../src/platform/hash-pool.node.js';
 import { createMemoryTransport, MemoryNetwork } from '../../../transports/memory/index.js';
 import type { MemoryLinkOptions } from '../../../transports/memory/index.js';
 import { createTcpTransport } from '../../../transports/tcp/index.js';
+import { PeerConnection } from '../../../src/peer/index.js';
+import type { PeerOwner } from '../../../src/peer/index.js';
+import type { PeerAddress } from '../../../src/interfaces/transport.js';
 import { createMemoryStorage } from '../../../storage-adapters/memory/index.js';
 import { alertCategory } from '../../../src/session/alert-category.js';
 import { fillStorage, torrentBytes, waitFor } from '../../unit/session/helpers.js';
@@ -127,4 +131,82 @@ export function expectNoLeaks(before: readonly string[]): void {
   const was = count(before);
   const extra = [...count(resources())].filter(([k, n]) => n > (was.get(k) ?? 0));
   expect(extra).toEqual([]);
+}
+
+/** What {@link useSwarmHarness} hands a test file: a shared hash pool and things closed after each test. */
+export interface SwarmHarness {
+  /** The file's hash pool (two threads), created in `beforeAll`. */
+  readonly pool: HashPool;
+  /** A new Swarmlet on the pool, closed after the test. */
+  swarmlet(kind: 'memory' | 'tcp'): Swarmlet;
+  /** Sessions a test made itself; closed after the test. */
+  readonly sessions: Session[];
+  /** Run after the test, in order, once swarmlets and sessions are closed. */
+  readonly cleanups: Array<() => Promise<void>>;
+  /**
+   * A scripted (typically hostile) peer on TCP 127.0.0.1: every inbound connection becomes a raw
+   * PeerConnection (peer id all 0xee) routed to `owner`. Resolves with its address; closed after the test.
+   */
+  scriptedPeer(owner: PeerOwner): Promise<PeerAddress>;
+}
+
+/**
+ * Registers the hooks every swarm e2e file shares: a hash pool per file, and after each test: close the
+ * swarmlets and sessions, run the cleanups, wait `settleMs` for sockets to go, then assert no resource leaked.
+ * Call once at the top level of a test file.
+ */
+export function useSwarmHarness(opts: { settleMs?: number } = {}): SwarmHarness {
+  let pool: HashPool | undefined;
+  let before: string[] = [];
+  const swarms: Swarmlet[] = [];
+  const sessions: Session[] = [];
+  const cleanups: Array<() => Promise<void>> = [];
+  beforeAll(() => {
+    pool = createHashPool({ threads: 2 });
+  });
+  afterAll(async () => {
+    await pool?.close();
+  });
+  beforeEach(() => {
+    before = resources();
+  });
+  afterEach(async () => {
+    await Promise.all(swarms.map((s) => s.close()));
+    swarms.length = 0;
+    await Promise.all(sessions.splice(0).map((s) => s.close()));
+    for (const c of cleanups.splice(0)) await c();
+    await new Promise((r) => setTimeout(r, opts.settleMs ?? 20));
+    expectNoLeaks(before);
+  });
+  const poolNow = (): HashPool => {
+    if (!pool) throw new Error('hash pool used outside a test');
+    return pool;
+  };
+  return {
+    get pool(): HashPool {
+      return poolNow();
+    },
+    // an arrow, not a method: test files destructure it
+    swarmlet: (kind: 'memory' | 'tcp'): Swarmlet => {
+      const s = new Swarmlet(kind, poolNow());
+      swarms.push(s);
+      return s;
+    },
+    sessions,
+    cleanups,
+    scriptedPeer: async (owner: PeerOwner): Promise<PeerAddress> => {
+      const conns: PeerConnection[] = [];
+      const transport = createTcpTransport({ listenHost: '127.0.0.1', port: 0 });
+      const listener = await transport.listen((stream) => {
+        conns.push(new PeerConnection(stream, { peerId: new Uint8Array(20).fill(0xee), router: () => owner }));
+      });
+      cleanups.push(async () => {
+        for (const c of conns) c.close();
+        await Promise.all(conns.map((c) => c.closed));
+        await listener.close();
+        await transport.close();
+      });
+      return listener.address;
+    },
+  };
 }
