@@ -148,8 +148,9 @@ export class Torrent {
   #gotMetadata(ti: TorrentInfo): void {
     if (this.#meta || this.#closing) return;
     if (ti.metaVersion === 'v2' && missingPieceLayers(ti)) {
-      // Its pieces cannot be verified without BEP 52 hash requests (not implemented): fail, do not hang.
-      this.#error = toAlertError(new TorrentError('not_supported', 'a v2-only magnet needs BEP 52 piece layers (hash requests), which are not supported; add the .torrent file instead'));
+      // Guard: a v2-only torrent reaching this point without piece layers could never verify (magnets fetch the
+      // layers first, discovery/piece-layers.ts): fail with a typed error instead of hanging.
+      this.#error = toAlertError(new TorrentError('not_supported', 'the metadata of this v2-only torrent arrived without its BEP 52 piece layers, so no piece can be verified; add the .torrent file instead'));
       this.#post('torrent_error', { error: this.#error });
       this.host.changed(this.id);
       this.#syncSwarm();
