@@ -140,6 +140,8 @@ test('an unpulled request parks (drops deadlines, keeps position) and later clos
   await until(() => src.deadlines.size === 0, 1000); // parked
   expect(r.active).toBe(1);
   await until(() => r.active === 0, 1000);
+  // the error reply travels through a MessagePort, so it may land a moment after the stream closed
+  await until(() => (w.replies.at(-1) as { type?: string } | undefined)?.type === 'error', 1000);
   expect(w.replies.at(-1)).toMatchObject({ type: 'error' });
   expect(finished).toEqual(['idle']);
 

@@ -57,7 +57,8 @@ describe('uTP packet codec', () => {
   });
 
   it('16-bit sequence arithmetic wraps (fast-check)', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: -32768, max: 32767 }), (a, n) => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 0xffff }), fc.integer({ min: -32767, max: 32767 }), (a, n) => {
+      // exactly 2^15 apart is ambiguous in serial-number arithmetic (each comes "before" the other), so it is left out
       const b = seqAdd(a, n);
       expect(b).toBeGreaterThanOrEqual(0);
       expect(b).toBeLessThanOrEqual(0xffff);
