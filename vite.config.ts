@@ -35,6 +35,8 @@ export default defineConfig({
           environment: 'node',
           include: ['test/**/*.test.ts'],
           exclude: ['test/**/*.browser.test.ts', 'test/interop/**'],
+          // e2e tests here run real sockets, WebRTC and Chromium on a loaded 2-core machine: one retry, as below.
+          retry: 1,
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },
@@ -44,6 +46,9 @@ export default defineConfig({
         test: {
           name: 'interop',
           environment: 'node',
+          // Real external programs on a loaded 2-core machine: one retry absorbs scheduling flakes; a test
+          // that fails twice still fails the run (known flakes are listed in the issue notes).
+          retry: 1,
           include: ['test/interop/**/*.test.ts'],
           testTimeout: 300_000,
           hookTimeout: 300_000,
@@ -56,6 +61,8 @@ export default defineConfig({
         test: {
           name: 'browser',
           include: ['test/**/*.browser.test.ts'],
+          // Real Chromium (WebRTC, IndexedDB) on a loaded 2-core machine: one retry, as for interop.
+          retry: 1,
           testTimeout: 60_000,
           browser: {
             enabled: true,
