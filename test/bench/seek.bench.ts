@@ -20,12 +20,10 @@
  * Run alone: `npx tsx test/bench/seek.bench.ts`. Diagnostics: SEEK_WINDOW=<bytes> sets our read-ahead's
  * minWindowBytes (1 = the reader's piece only, as the libtorrent leech asks); SEEK_ONLY_OURS=1 skips libtorrent.
  */
-import { randomFillSync } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CreateTorrent } from '../../src/metainfo/create-torrent.js';
 import { TorrentInfo } from '../../src/metainfo/torrent-info.js';
 import { Session } from '../../entry/node.js';
 import { createFileReader } from '../../src/stream/file-reader.js';
@@ -33,50 +31,14 @@ import { handleStreamSource } from '../../src/stream/handle-source.js';
 import { PieceNotifier } from '../../src/stream/piece-notifier.js';
 import { ltPeerArgs } from '../interop/helpers/libtorrent.js';
 import { pyScript } from '../interop/helpers/python.js';
+import { BENCH_PIECE as PIECE, BENCH_SIZE as SIZE, transferFixture, warmPageCache } from './fixtures.js';
 import { JsonLinesProcess } from './proc-stats.js';
 
-const SIZE = 1024 * 1024 * 1024;
-const PIECE = 1024 * 1024;
-const NAME = 'payload-1g.bin';
 const LOCAL = '127.0.0.1';
 const SEEKS = 20;
 const GAP_PIECES = 16;
 const SETTLE_MS = 300;
-const cacheDir = join(tmpdir(), 'swarmkit-bench', 'transfer');
 const windowBytes = process.env.SEEK_WINDOW === undefined ? undefined : Number(process.env.SEEK_WINDOW);
-
-/** The transfer bench's 1 GiB file and v1 torrent (same paths, same recipe), made once and reused. */
-async function fixture(): Promise<{ dataDir: string; torrent: string; file: string }> {
-  const file = join(cacheDir, NAME);
-  const torrent = join(cacheDir, 'payload-1g.v1.torrent');
-  if (!existsSync(file) || statSync(file).size !== SIZE) {
-    mkdirSync(cacheDir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    const fd = openSync(tmp, 'w');
-    const chunk = new Uint8Array(64 * 1024 * 1024);
-    for (let done = 0; done < SIZE; done += chunk.length) {
-      randomFillSync(chunk);
-      writeSync(fd, chunk);
-    }
-    closeSync(fd);
-    renameSync(tmp, file);
-    rmSync(torrent, { force: true });
-  }
-  if (!existsSync(torrent)) {
-    const ct = new CreateTorrent({ version: 'v1', pieceLength: PIECE, creationDate: null });
-    await ct.addPath(file);
-    writeFileSync(torrent, await ct.generate());
-  }
-  return { dataDir: cacheDir, torrent, file };
-}
-
-/** Reads the file once so the seed serves from the page cache. */
-function warm(file: string): void {
-  const fd = openSync(file, 'r');
-  const buf = new Uint8Array(64 * 1024 * 1024);
-  while (readSync(fd, buf) > 0);
-  closeSync(fd);
-}
 
 /** SEEKS byte offsets in distinct pieces at least GAP_PIECES apart, in a random order (seeded). */
 export function seekOffsets(pieces: number, seed = 0x5eec): number[] {
@@ -180,8 +142,8 @@ async function withSeed<T>(torrent: string, dataDir: string, fn: (port: number) 
 
 /** Prints cold seek latency (median, p95) for swarmkit and libtorrent, and the ratio. */
 export async function run(): Promise<void> {
-  const { dataDir, torrent, file } = await fixture();
-  warm(file);
+  const { dataDir, torrent, file } = await transferFixture();
+  warmPageCache(file);
   const offsets = seekOffsets(SIZE / PIECE);
   console.log(`seek: cold seek-to-first-byte, 1 GiB single file, 1 MiB pieces, v1, TCP 127.0.0.1, ${offsets.length} offsets in distinct untouched pieces`);
   console.log('  seed: python3-libtorrent (lt_peer.py --seed-mode) for both contenders, a fresh seed process each; leech file priority 0');
