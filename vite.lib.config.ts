@@ -6,6 +6,11 @@
 // bundle/browser-stream.ts; it shares nothing heavy with the session, so it duplicates only a few hundred
 // bytes of error classes).
 //
+// This file inlines dynamic imports (one file for the tests and the demo to serve). An app that bundles the
+// package with code splitting gets the lazy modules as their own chunks instead: the HTTP tracker client
+// (src/tracker/http-lazy.ts loads src/tracker/http.ts on the first http(s) announce). The bundle-size bench
+// measures both ways.
+//
 // src/session/udp-discovery.ts (the DHT, UDP tracker client and UDP demux) is replaced by
 // bundle/no-udp-discovery.ts: browsers have no UDP, and the session only loads it for a `datagram` option.
 //

@@ -25,7 +25,8 @@ import type { SettingsPack } from './settings.js';
 /** What the connection layer needs from the session. */
 export interface ConnectionHost {
   settings(): Readonly<SettingsPack>;
-  ipFilter(): IPFilter;
+  /** The session's IP filter; undefined when none is set (everything allowed). */
+  ipFilter(): IPFilter | undefined;
   post<K extends AlertType>(type: K, fields: AlertFields<K>): void;
   /** The torrent serving a 20-byte handshake info-hash, when it accepts peers now. */
   route(infoHash: Uint8Array): PeerOwner | undefined;
@@ -144,9 +145,11 @@ export class Connections implements Omit<SwarmNet, 'dial'> {
 
   blocked(host: string): BlockReason | undefined {
     if (this.#bans.has(host)) return 'banned';
+    const filter = this.#host.ipFilter();
+    if (filter === undefined) return undefined;
     let allowed = true;
     try {
-      allowed = this.#host.ipFilter().isAllowed(host);
+      allowed = filter.isAllowed(host);
     } catch {
       allowed = true; // not an IP literal (e.g. a WebRTC peer id): the filter does not apply
     }

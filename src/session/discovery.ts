@@ -7,7 +7,8 @@
  *   Those UDP services come from the factory itself ({@link UdpDiscovery}, made by ./udp-discovery.ts) and
  *   this file imports only their types, so a browser build (no UDP) does not carry them; a bare
  *   DatagramFactory loads ./udp-discovery.ts on demand.
- * - Tracker clients: HTTP(S) (fetch, both runtimes) and UDP (with the socket).
+ * - Tracker clients: HTTP(S) (fetch, both runtimes; its code is loaded on the first http(s) announce,
+ *   ../tracker/http-lazy.ts) and UDP (with the socket).
  * - The DHT node when `enableDht` (and a socket): settings from the session's dht* settings, bootstrap
  *   from `dhtBootstrapNodes` (comma-separated host:port; names need the `resolve` option) and from a
  *   loaded state; its events become dht_bootstrap / dht_reply / dht_get_peers / dht_announce alerts.
@@ -23,7 +24,7 @@ import type { PeerAddress } from '../interfaces/transport.js';
 import { toHex } from '../metainfo/info-hash.js';
 import type { DhtNode, DhtNodeOptions } from '../dht/node.js';
 import type { DhtEvent } from '../dht/settings.js';
-import { createHttpTrackerClient } from '../tracker/http.js';
+import { createLazyHttpTrackerClient } from '../tracker/http-lazy.js';
 import type { UdpTrackerOptions } from '../tracker/udp.js';
 import type { TrackerClient } from '../tracker/types.js';
 import type { DiscoveryServices } from '../torrent/discovery/torrent-peers.js';
@@ -117,7 +118,7 @@ export class SessionDiscovery implements DiscoveryServices {
     this.#opts = opts;
     this.peerId = host.peerId;
     const s = host.settings();
-    this.#http = createHttpTrackerClient({ userAgent: s.userAgent, timeoutMs: s.trackerCompletionTimeout * 1000 });
+    this.#http = createLazyHttpTrackerClient({ userAgent: s.userAgent, timeoutMs: s.trackerCompletionTimeout * 1000 });
     this.ready = host.listenReady.catch(() => undefined).then(() => this.#start());
     this.ready.catch(() => undefined);
   }

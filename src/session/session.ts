@@ -59,7 +59,8 @@ export class Session {
   readonly #logger: Logger;
   #pool: HashPool | undefined;
   readonly #ownPool: boolean;
-  #ipFilter = new IPFilter();
+  /** Undefined until setIpFilter: everything allowed, and no range lookup per connection. */
+  #ipFilter: IPFilter | undefined;
   #serial = 0;
   #paused = false;
   #closing: Promise<void> | undefined;
@@ -378,9 +379,9 @@ export class Session {
     return this.#conns.peerId.slice();
   }
 
-  /** A copy of the IP filter in effect. */
+  /** A copy of the IP filter in effect (an empty one, allowing everything, until setIpFilter). */
   getIpFilter(): IPFilter {
-    return this.#ipFilter.clone();
+    return this.#ipFilter?.clone() ?? new IPFilter();
   }
 
   /** Validates and applies settings (TorrentError('invalid_setting') names a bad one; nothing changes then). */

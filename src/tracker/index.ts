@@ -4,6 +4,7 @@ export { realTimers } from './announcer-types.js';
 export type { AnnouncerOptions, AnnouncerOwner, Timers, TrackerStatus } from './announcer-types.js';
 export { buildAnnounceUrl, createHttpTrackerClient, httpAnnounce, httpScrape, percentEncodeBytes, scrapeUrlFor } from './http.js';
 export type { HttpTrackerOptions } from './http.js';
+export { createLazyHttpTrackerClient, isHttpTrackerUrl } from './http-lazy.js';
 export { checkRedirect, fetchBounded, MAX_TRACKER_RESPONSE } from './http-fetch.js';
 export type { BoundedResponse, FetchBoundedOptions } from './http-fetch.js';
 export { parseAnnounceResponse, parseScrapeResponse } from './http-parse.js';

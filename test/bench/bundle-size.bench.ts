@@ -1,10 +1,20 @@
-// Browser bundle size (GitHub issue 5, item 4): builds dist-browser/swarmkit.browser.js with
-// vite.lib.config.ts (the full bundle: session + IndexedDB storage + WebRTC transport + WebSocket tracker
-// client + CreateTorrent and the rest of the core API), reports raw (unminified), minified and gzipped
-// (node:zlib, level 9) sizes beside WebTorrent's dist/webtorrent.min.js gzipped in the same run, the ratio,
-// the size of the issue's composition (a tree-shaken build of Session with IndexedDB + WebRTC + WebSocket
-// tracker), the separate stream-layer bundle (dist-browser/swarmkit-stream.browser.js), and the modules
-// that cost the most. It also checks that no DHT / UDP tracker / UDP demux module is in the main bundle.
+// Browser bundle size (GitHub issue 5, item 4). Measured, all minified and gzipped (node:zlib, level 9),
+// beside WebTorrent's dist/webtorrent.min.js gzipped in the same run:
+// - the shipped file, dist-browser/swarmkit.browser.js (vite.lib.config.ts, entry bundle/browser-full.ts:
+//   the whole core API, one file, dynamic imports inlined), also raw (unminified);
+// - the issue's composition as an app's bundler would build it (code splitting on, lazy chunks apart):
+//   Session from the browser entry (IndexedDB storage by default, WebRTC peers over the browser's own
+//   RTCPeerConnection through NativePeer, found through ws:// / wss:// trackers), WebRtcTransport,
+//   WebSocketTrackerClient and WebSocketPool. That is enough to add a .torrent or magnet, download and
+//   verify into IndexedDB, seed, and read pieces back (TorrentHandle.readPiece). Its initial load (every
+//   chunk the entry imports statically) and the lazy chunks (loaded by import() on first use: the HTTP
+//   tracker client on the first http(s) announce; the UDP stub and simple-peer shim are never loaded in a
+//   page) are reported apart and summed;
+// - the same plus the stream layer (file readers, toReadableStream / blob, streamTo / streamURL and the
+//   service-worker bridge), i.e. what a page that plays a file while it downloads loads;
+// - the stream layer alone (dist-browser/swarmkit-stream.browser.js);
+// - the modules that cost the most in the composition's initial load (from its sourcemap).
+// It also checks that no DHT / UDP tracker / UDP demux module is in the main bundle.
 // Runnable alone: npx tsx test/bench/bundle-size.bench.ts
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
-import type { Rolldown } from 'vite';
+import type { Plugin, Rolldown } from 'vite';
 import { bytesPerSource } from './sourcemap-sizes.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,39 +33,95 @@ const TARGET_GZIP = 48 * 1024;
 const gz = (b: Uint8Array | string): number => gzipSync(b, { level: 9 }).length;
 const kib = (n: number): string => `${(n / 1024).toFixed(1)} KiB`.padStart(10);
 
-/** Builds with the library config; `overrides` changes entry / minification; returns the one chunk. */
-async function buildChunk(opts: { entry?: string; minify: boolean; outDir?: string }): Promise<Rolldown.OutputChunk> {
+interface Built {
+  /** Every chunk, the entry first. */
+  chunks: Rolldown.OutputChunk[];
+  /** The entry and the chunks it imports statically (what a page loads before any import() runs). */
+  initial: Rolldown.OutputChunk[];
+}
+
+/**
+ * Builds with the library config; `entry` / `minify` / `split` override it. `split` turns code splitting on
+ * with one group holding every module the entry reaches through static imports, so the initial load is one
+ * chunk (no fragmenting common chunks, which would each cost gzip a fresh dictionary) and each lazily
+ * imported module lands in its own chunk with only what the initial chunk lacks.
+ */
+async function buildChunks(opts: { entry?: string; minify: boolean; outDir?: string; split?: boolean }): Promise<Built> {
+  const eager = new Set<string>();
+  const plugins: Plugin[] = [{
+    name: 'bench:eager-modules',
+    buildEnd() {
+      const todo = [...this.getModuleIds()].filter((id) => this.getModuleInfo(id)?.isEntry === true);
+      for (let id = todo.pop(); id !== undefined; id = todo.pop()) {
+        if (eager.has(id)) continue;
+        eager.add(id);
+        todo.push(...(this.getModuleInfo(id)?.importedIds ?? []));
+      }
+    },
+  }];
+  const codeSplitting = opts.split === true ? { groups: [{ name: 'swarmkit', test: (id: string) => eager.has(id) }] } : false;
   const out = await build({
     configFile,
     logLevel: 'silent',
+    plugins,
     build: {
       ...(opts.outDir !== undefined ? { outDir: opts.outDir } : { write: false }),
       minify: opts.minify,
       ...(opts.entry !== undefined ? { lib: { entry: opts.entry, formats: ['es'], fileName: () => 'swarmkit.browser.js' } } : {}),
-      rolldownOptions: { output: { codeSplitting: false, minify: opts.minify } },
+      rolldownOptions: { output: { codeSplitting, minify: opts.minify } },
     },
   });
   const outputs = (Array.isArray(out) ? out : [out]) as Rolldown.RolldownOutput[];
-  const chunk = outputs.flatMap((o) => o.output).find((o): o is Rolldown.OutputChunk => o.type === 'chunk');
-  if (chunk === undefined) throw new Error('vite build produced no chunk');
-  return chunk;
+  const chunks = outputs[0]?.output.filter((o): o is Rolldown.OutputChunk => o.type === 'chunk') ?? [];
+  const entry = chunks.find((c) => c.isEntry);
+  if (entry === undefined) throw new Error('vite build produced no entry chunk');
+  const byName = new Map(chunks.map((c) => [c.fileName, c]));
+  const initial = new Set<Rolldown.OutputChunk>();
+  const visit = (c: Rolldown.OutputChunk): void => {
+    if (initial.has(c)) return;
+    initial.add(c);
+    for (const f of c.imports) {
+      const d = byName.get(f);
+      if (d !== undefined) visit(d);
+    }
+  };
+  visit(entry);
+  return { chunks: [entry, ...chunks.filter((c) => c !== entry)], initial: [...initial] };
+}
+
+/** Gzipped bytes of the initial load and of the lazy chunks (each file gzipped on its own, as served). */
+function loadSizes(b: Built): { initial: number; initialMin: number; lazy: number; lazyMin: number; lazyNames: string[] } {
+  const lazyChunks = b.chunks.filter((c) => !b.initial.includes(c));
+  const sum = (cs: Rolldown.OutputChunk[], f: (c: Rolldown.OutputChunk) => number): number => cs.reduce((s, c) => s + f(c), 0);
+  return {
+    initial: sum(b.initial, (c) => gz(c.code)),
+    initialMin: sum(b.initial, (c) => Buffer.byteLength(c.code)),
+    lazy: sum(lazyChunks, (c) => gz(c.code)),
+    lazyMin: sum(lazyChunks, (c) => Buffer.byteLength(c.code)),
+    lazyNames: lazyChunks.map((c) => `${c.fileName.replace(/-[\w-]{8}\.js$/, '')} ${kib(gz(c.code)).trim()}`),
+  };
 }
 
 export async function run(): Promise<void> {
   const t0 = performance.now();
-  await buildChunk({ minify: true, outDir: join(root, 'dist-browser') }); // the shipped file, written to disk
+  await buildChunks({ minify: true, outDir: join(root, 'dist-browser') }); // the shipped file, written to disk
   const buildMs = performance.now() - t0;
   const min = readFileSync(join(root, 'dist-browser/swarmkit.browser.js'), 'utf8');
   const map = JSON.parse(readFileSync(join(root, 'dist-browser/swarmkit.browser.js.map'), 'utf8')) as { sources: string[]; mappings: string };
-  const raw = (await buildChunk({ minify: false })).code;
+  const raw = (await buildChunks({ minify: false })).chunks[0]?.code ?? '';
 
-  // A tree-shaken build of what a downloading page imports, to show unused exports fall away.
+  // What a downloading page imports, built as an app's bundler would (tree-shaken, lazy chunks apart).
   const cacheDir = join(root, '.cache');
   mkdirSync(cacheDir, { recursive: true });
+  const full = join(root, 'bundle/browser-full.js');
   const shakeEntry = join(cacheDir, 'bundle-download-only.ts');
-  writeFileSync(shakeEntry, `export { Session, WebRtcTransport, WebSocketTrackerClient, WebSocketPool } from '${join(root, 'bundle/browser-full.js')}';\n`);
-  const shaken = (await buildChunk({ entry: shakeEntry, minify: true })).code;
-  const streamChunk = (await buildChunk({ entry: join(root, 'bundle/browser-stream.ts'), minify: true })).code;
+  writeFileSync(shakeEntry, `export { Session, WebRtcTransport, WebSocketTrackerClient, WebSocketPool } from '${full}';\n`);
+  const streamEntry = join(cacheDir, 'bundle-download-stream.ts');
+  writeFileSync(streamEntry, `export { Session, WebRtcTransport, WebSocketTrackerClient, WebSocketPool } from '${full}';\nexport * from '${join(root, 'bundle/browser-stream.js')}';\n`);
+  const composition = await buildChunks({ entry: shakeEntry, minify: true, split: true });
+  const comp = loadSizes(composition);
+  const withStream = loadSizes(await buildChunks({ entry: streamEntry, minify: true, split: true }));
+  const streamChunk = (await buildChunks({ entry: join(root, 'bundle/browser-stream.ts'), minify: true })).chunks[0]?.code ?? '';
 
   const require = createRequire(import.meta.url);
   const wtPkg = require.resolve('webtorrent/package.json');
@@ -64,32 +130,47 @@ export async function run(): Promise<void> {
 
   const oursGz = gz(min);
   const wtGz = gz(wt);
+  const row = (name: string, rawB: string, minB: number, gzB: number): void => {
+    console.log(`${name.padEnd(52)} ${rawB.padStart(10)} ${kib(minB)} ${kib(gzB)}`);
+  };
   console.log(`vite build of bundle/browser-full.ts: ${buildMs.toFixed(0)} ms`);
-  console.log(`${'bundle'.padEnd(44)} ${'raw'.padStart(10)} ${'minified'.padStart(10)} ${'gzip -9'.padStart(10)}`);
-  console.log(`${'swarmkit dist-browser/swarmkit.browser.js'.padEnd(44)} ${kib(Buffer.byteLength(raw))} ${kib(Buffer.byteLength(min))} ${kib(oursGz)}`);
-  console.log(`${'swarmkit issue 5 (Session+IDB+WebRTC+WS)'.padEnd(44)} ${''.padStart(10)} ${kib(Buffer.byteLength(shaken))} ${kib(gz(shaken))}`);
-  console.log(`${'swarmkit stream layer (separate file)'.padEnd(44)} ${''.padStart(10)} ${kib(Buffer.byteLength(streamChunk))} ${kib(gz(streamChunk))}`);
-  console.log(`${`webtorrent ${wtVersion} dist/webtorrent.min.js`.padEnd(44)} ${''.padStart(10)} ${kib(wt.length)} ${kib(wtGz)}`);
-  console.log(`ratio swarmkit/webtorrent (gzip): ${(oursGz / wtGz).toFixed(3)} (${oursGz} / ${wtGz} bytes)`);
-  for (const [name, n] of [['full bundle', oursGz], ['issue 5 composition', gz(shaken)]] as const) {
+  console.log(`${'bundle'.padEnd(52)} ${'raw'.padStart(10)} ${'minified'.padStart(10)} ${'gzip -9'.padStart(10)}`);
+  row('swarmkit dist-browser/swarmkit.browser.js (one file)', kib(Buffer.byteLength(raw)), Buffer.byteLength(min), oursGz);
+  row('issue 5 composition (Session+IDB+WebRTC+WS): initial', '', comp.initialMin, comp.initial);
+  row('  lazy chunks (import() on first use)', '', comp.lazyMin, comp.lazy);
+  row('  initial + lazy', '', comp.initialMin + comp.lazyMin, comp.initial + comp.lazy);
+  console.log(`  lazy chunks: ${comp.lazyNames.join(', ')}`);
+  row('composition + stream layer: initial', '', withStream.initialMin, withStream.initial);
+  row('  initial + lazy', '', withStream.initialMin + withStream.lazyMin, withStream.initial + withStream.lazy);
+  row('swarmkit stream layer alone (separate file)', '', Buffer.byteLength(streamChunk), gz(streamChunk));
+  row(`webtorrent ${wtVersion} dist/webtorrent.min.js`, '', wt.length, wtGz);
+  console.log(`ratio swarmkit/webtorrent (gzip): full file ${(oursGz / wtGz).toFixed(3)} (${oursGz} / ${wtGz} bytes), `
+    + `composition initial ${(comp.initial / wtGz).toFixed(3)}, composition initial + lazy ${((comp.initial + comp.lazy) / wtGz).toFixed(3)}`);
+  for (const [name, n] of [['full file', oursGz], ['issue 5 composition, initial', comp.initial], ['issue 5 composition, initial + lazy', comp.initial + comp.lazy]] as const) {
     console.log(`target ≤ ${kib(TARGET_GZIP).trim()} gzipped, ${name}: ${n <= TARGET_GZIP ? 'met' : `NOT met (over by ${kib(n - TARGET_GZIP).trim()})`}`);
   }
   const udpOnly = map.sources.filter((src) => /\/src\/dht\/|\/tracker\/udp|\/net\/udp-demux|\/session\/udp-discovery/.test(src));
   console.log(`UDP-only modules in the main bundle: ${udpOnly.length === 0 ? 'none' : udpOnly.join(', ')}`);
 
-  const per = [...bytesPerSource(min, map)].sort((a, b) => b[1] - a[1]);
-  const total = per.reduce((s, [, n]) => s + n, 0);
+  // Attribution of the composition's initial load (what a page pays before anything runs).
+  const per = new Map<string, number>();
+  for (const c of composition.initial) {
+    if (c.map === null) continue;
+    for (const [src, n] of bytesPerSource(c.code, c.map)) per.set(src, (per.get(src) ?? 0) + n);
+  }
+  const sorted = [...per].sort((a, b) => b[1] - a[1]);
+  const total = sorted.reduce((s, [, n]) => s + n, 0);
   const byArea = new Map<string, number>();
-  for (const [src, n] of per) {
+  for (const [src, n] of sorted) {
     const area = src.replace(/^(\.\.\/)+/, '').split('/').slice(0, 2).join('/').replace(/\.ts$/, '');
     byArea.set(area, (byArea.get(area) ?? 0) + n);
   }
-  console.log('\nminified bytes by area:');
+  console.log('\ncomposition initial load, minified bytes by area:');
   for (const [area, n] of [...byArea].sort((a, b) => b[1] - a[1]).slice(0, 16)) {
     console.log(`  ${area.padEnd(40)} ${String(n).padStart(7)}  ${((100 * n) / total).toFixed(1).padStart(5)} %`);
   }
   console.log('top modules (minified bytes, from the sourcemap):');
-  for (const [src, n] of per.slice(0, 25)) {
+  for (const [src, n] of sorted.slice(0, 25)) {
     console.log(`  ${src.replace(/^(\.\.\/)+/, '').padEnd(48)} ${String(n).padStart(7)}  ${((100 * n) / total).toFixed(1).padStart(5)} %`);
   }
 }

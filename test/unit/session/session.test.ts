@@ -155,6 +155,7 @@ describe('Session and TorrentHandle', () => {
 
   test('IP filter is copied in and out', async () => {
     const s = session();
+    expect(s.getIpFilter().isAllowed('10.1.2.3')).toBe(true); // none set: an empty filter, everything allowed
     const f = new IPFilter();
     f.addRule('10.0.0.0', '10.255.255.255', IPFilter.BLOCKED);
     s.setIpFilter(f);
