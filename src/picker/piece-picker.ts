@@ -8,65 +8,20 @@
  *    endgame (no free block left that anyone has) hands out duplicates, up to a per-block limit.
  */
 import { TorrentError } from '../errors.js';
-import type { Lengths } from '../metainfo/lengths.js';
 import { BLOCK_SIZE } from '../metainfo/lengths.js';
 import { hasPiece } from './bits.js';
 import { MAX_PRIORITY, PRIORITY_LEVELS, PieceBuckets } from './buckets.js';
 import { DeadlineQueue } from './deadlines.js';
 import { contributorsOf, newDownloadingPiece, type DownloadingPiece } from './downloading.js';
+import type { BlockReceipt, PickPeer, PickerGeometry, PieceFailure, PiecePickerOptions, PieceState } from './picker-types.js';
 
-/** Piece geometry the picker needs; {@link Lengths} from src/metainfo/lengths.ts provides it. */
-export type PickerGeometry = Pick<Lengths, 'pieceCount' | 'blocksPerPiece' | 'blocksInPiece' | 'blockSize'>;
+export type { BlockReceipt, PickPeer, PickerGeometry, PieceFailure, PiecePickerOptions, PieceState } from './picker-types.js';
 
-/** A piece's state. `verifying`: every block arrived, hash check pending. */
-export type PieceState = 'none' | 'partial' | 'verifying' | 'have';
 const NONE = 0;
 const PARTIAL = 1;
 const VERIFYING = 2;
 const HAVE = 3;
 const STATE_NAMES: readonly PieceState[] = ['none', 'partial', 'verifying', 'have'];
-
-/** Options for {@link PiecePicker}. */
-export interface PiecePickerOptions {
-  /** Random source in [0, 1) for tie-breaks (tests pass a seeded one). Default Math.random. */
-  random?: () => number;
-  /** Start in sequential mode. Default false. */
-  sequential?: boolean;
-  /** Priority every piece starts with, 0..7. Default 4 (libtorrent's default_priority). */
-  defaultPriority?: number;
-  /** Endgame: most outstanding requests for one block across peers. Default 2. */
-  endgameMaxRequestsPerBlock?: number;
-}
-
-/** What the picker needs to know about the peer it picks for. */
-export interface PickPeer {
-  /** The peer's pieces (MSB first); ignored when `seed`. */
-  readonly bitfield: Uint8Array | null;
-  /** The peer has every piece (have-all, or a complete bitfield). */
-  readonly seed: boolean;
-  /** Whether this peer already has a request out for `block`; needed for endgame and late-block duplicates. */
-  isRequesting?(block: number): boolean;
-  /** When set (the peer chokes us but allows these pieces, BEP 6), only these pieces are picked. */
-  readonly allowedFast?: readonly number[];
-  /** Whether this peer may take time-critical (deadline) pieces. Default true. */
-  readonly timeCritical?: boolean;
-}
-
-/** Result of {@link PiecePicker.blockReceived}. */
-export interface BlockReceipt {
-  /** False for a block already received, or of a piece we have / are verifying: discard the data. */
-  readonly accepted: boolean;
-  /** True when this block completed the piece: hash it, then call pieceVerified or pieceFailed. */
-  readonly pieceComplete: boolean;
-}
-
-/** Result of {@link PiecePicker.pieceFailed}: who sent the data, for smart ban in the layer above. */
-export interface PieceFailure {
-  /** Distinct peer ids that delivered blocks of the piece. */
-  readonly contributors: number[];
-  /** Peer id per block of the piece (-1 for none). */
-  readonly blockPeers: Int32Array;
-}
 
 function badArg(message: string, details: Record<string, number>): never {
   throw new TorrentError('invalid_argument', message, { details });
@@ -303,6 +258,19 @@ export class PiecePicker {
     return this.deadlines.get(i);
   }
 
+  /**
+   * Whether some time-critical piece is urgent at `now` (its deadline has passed and not all of its blocks
+   * have arrived) and held by `peer`: the request tracker then lets the peer's queue grow to its limit so
+   * the whole piece is requested at once, and {@link pickBlocks} picks only urgent blocks for it.
+   */
+  hasUrgent(peer: Pick<PickPeer, 'bitfield' | 'seed'>, now: number): boolean {
+    for (const p of this.deadlines.pieces) {
+      if (this.deadlines.get(p)! > now) return false;
+      if (this.state[p]! <= PARTIAL && this.prio[p]! > 0 && this.peerHas(peer, p)) return true;
+    }
+    return false;
+  }
+
   /** Time-critical pieces in deadline order. */
   timeCriticalPieces(): readonly number[] {
     return this.deadlines.pieces;
@@ -332,12 +300,19 @@ export class PiecePicker {
       return out;
     }
     if (peer.timeCritical !== false && this.deadlines.size > 0) {
+      // Deadline order puts due pieces first. An urgent piece (due, not fully received) keeps the peer
+      // to urgent blocks: nothing else competes for its bandwidth until the piece's blocks are all in.
+      let urgent = false;
       for (const p of [...this.deadlines.pieces]) {
         if (out.length >= max) return out;
         if (!this.peerHas(peer, p)) continue;
+        const due = peer.now !== undefined && this.deadlines.get(p)! <= peer.now;
+        if (!due && urgent) return out;
+        if (due && this.state[p]! <= PARTIAL && this.prio[p]! > 0) urgent = true;
         this.takeFree(p, out, max);
         this.takeLate(p, peer, out, max);
       }
+      if (urgent) return out;
     }
     if (out.length < max) {
       if (this.sequentialMode) this.pickSequential(peer, out, max);

@@ -71,7 +71,7 @@ interface PeerEntry {
   snubbed: boolean;
   choked: boolean;
   allowedFast: number[];
-  readonly view: { bitfield: Uint8Array | null; seed: boolean; timeCritical: boolean; allowedFast: readonly number[] | undefined; isRequesting(block: number): boolean };
+  readonly view: { bitfield: Uint8Array | null; seed: boolean; timeCritical: boolean; allowedFast: readonly number[] | undefined; now: number | undefined; isRequesting(block: number): boolean };
 }
 
 /** Tracks outstanding requests per peer, sizes pipelines, times requests out. See PICKER.md. */
@@ -106,6 +106,7 @@ export class RequestTracker {
       seed: info.seed,
       timeCritical: true,
       allowedFast: undefined as readonly number[] | undefined,
+      now: undefined as number | undefined,
       isRequesting: (block: number) => out.has(block),
     };
     this.peers.set(id, { info, out, meter: new RateMeter(this.rateWindowMs), lastBlockAt: now, snubbed: false, choked: true, allowedFast: [], view });
@@ -177,9 +178,14 @@ export class RequestTracker {
   queueDepth(id: number, now: number): number {
     const e = this.entry(id);
     if (e.snubbed) return 1;
-    const reqq = Math.max(1, Math.min(e.info.reqq ?? this.defaultReqq, this.maxDepth));
+    const reqq = this.reqqLimit(e);
     const want = Math.ceil((e.meter.rate(now) * this.latencyMs) / 1000 / BLOCK_SIZE);
     return Math.min(Math.max(want, 2), reqq);
+  }
+
+  /** The most requests peer `e` takes: its `reqq` (or the default), capped by maxQueueDepth. */
+  private reqqLimit(e: PeerEntry): number {
+    return Math.max(1, Math.min(e.info.reqq ?? this.defaultReqq, this.maxDepth));
   }
 
   /** Picks new blocks for peer `id` to fill its queue; the caller sends a request for each. */
@@ -190,11 +196,17 @@ export class RequestTracker {
       if (e.info.fastExtension !== true || e.allowedFast.length === 0) return [];
       allowed = e.allowedFast;
     }
-    const depth = this.queueDepth(id, now);
+    const critical = timeCritical && !e.snubbed;
+    let depth = this.queueDepth(id, now);
+    // An urgent deadline piece (due, not all in) is requested whole at once, up to the peer's own limit,
+    // rather than at a rate-based depth that starts at 2 on a fresh or idle connection; the picker then
+    // hands this peer urgent blocks only, so the extra room never goes to anything else.
+    if (critical && allowed === undefined && this.picker.hasUrgent(e.view, now)) depth = Math.max(depth, this.reqqLimit(e));
     const room = depth - e.out.size;
     if (room <= 0 || (e.out.size > 0 && room < Math.min(this.minBatch, depth >> 2))) return [];
     e.view.allowedFast = allowed;
-    e.view.timeCritical = timeCritical && !e.snubbed;
+    e.view.timeCritical = critical;
+    e.view.now = now;
     const blocks = this.picker.pickBlocks(e.view, room);
     for (const k of blocks) e.out.set(k, now);
     return blocks;

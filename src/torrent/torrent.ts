@@ -20,6 +20,7 @@ import type { InfoHashes } from '../metainfo/info-hash.js';
 import type { TorrentInfo } from '../metainfo/torrent-info.js';
 import { toAlertError } from './torrent-types.js';
 import type { TorrentFlags, TorrentHost, TorrentInit, TorrentMeta } from './torrent-types.js';
+import { FreshPieces } from './fresh-pieces.js';
 import { TorrentPriorityControl } from './torrent-priorities.js';
 import { missingPieceLayers, verificationMeta } from './verification-meta.js';
 import { FINISHED_STATES as FINISHED, buildTorrentStatus } from './torrent-status-builder.js';
@@ -78,6 +79,8 @@ export class Torrent {
     prioritiesChanged: () => this.#afterPriorities(),
     deadlinesChanged: () => this.#link.prioritiesChanged(),
   });
+  /** Just-verified pieces a reader waits for (fresh-pieces.ts): readPiece serves them from memory. */
+  readonly #fresh = new FreshPieces();
   /** Piece → deadline (Date.now() ms), read by the swarm's picker. */
   get deadlines(): ReadonlyMap<number, number> {
     return this.#prios.deadlines;
@@ -323,11 +326,16 @@ export class Torrent {
     return this.#have!.get(i);
   }
 
-  /** Reads a verified piece from storage. */
+  /**
+   * Reads a verified piece: a due time-critical piece just verified comes from memory once (FreshPieces),
+   * a piece whose write is still in flight from the swarm's buffer, anything else from storage.
+   */
   async readPiece(i: number): Promise<Uint8Array> {
     const meta = this.#needMeta();
     checkIndex(i, meta.pieceCount, 'piece');
     if (!this.#have!.get(i)) throw new TorrentError('invalid_argument', `piece ${i} is not verified`, { details: { piece: i } });
+    const mem = this.#fresh.take(i) ?? this.#link.swarm?.unwrittenPiece(i);
+    if (mem !== undefined) return mem;
     if (!this.#storage) throw new TorrentError('storage_closed', 'storage is not open');
     return this.#storage.read(i, 0, meta.pieceSize(i));
   }
@@ -434,9 +442,15 @@ export class Torrent {
   /** Records a deadline for a piece (the picker fetches it first). */
   setPieceDeadline(piece: number, ms: number): void { this.#prios.setPieceDeadline(piece, ms); }
   /** Removes a piece's deadline. */
-  resetPieceDeadline(piece: number): void { this.#prios.resetPieceDeadline(piece); }
+  resetPieceDeadline(piece: number): void {
+    this.#prios.resetPieceDeadline(piece);
+    this.#fresh.delete(piece);
+  }
   /** Removes every piece deadline. */
-  clearPieceDeadlines(): void { this.#prios.clearPieceDeadlines(); }
+  clearPieceDeadlines(): void {
+    this.#prios.clearPieceDeadlines();
+    this.#fresh.clear();
+  }
 
   #afterPriorities(): void {
     this.host.changed(this.id);
@@ -495,7 +509,12 @@ export class Torrent {
       deadlines: () => this.deadlines,
       maxConnections: () => this.#link.maxConnections(),
       post: (type, fields) => this.#post(type, fields),
-      pieceVerified: (i) => this.#pieceVerified(i),
+      pieceVerified: (i, data) => {
+        // A reader waits for a piece whose deadline has fallen due: keep its bytes for that reader's readPiece.
+        const due = this.#prios.deadlines.get(i);
+        if (data !== undefined && due !== undefined && due <= Date.now()) this.#fresh.put(i, data);
+        this.#pieceVerified(i);
+      },
       storageFailed: (err, op) => {
         if (!this.#closing && !this.#error) this.#fail(err, op);
       },
@@ -514,6 +533,7 @@ export class Torrent {
   /** Stops all work and releases (or deletes) the storage. Used by remove and session close. */
   async shutdown(deleteFiles: boolean): Promise<void> {
     this.#closing = true;
+    this.#fresh.clear();
     await this.#stopCheck();
     await Promise.all([this.#stopSwarmAndWait(), this.#peers.close()]);
     await this.#opening;

@@ -17,8 +17,9 @@
  * skipped and reported. Both leeches wait until the seed's bitfield has arrived before the first seek,
  * and pause SETTLE_MS between seeks. The leech data directories are deleted after each run.
  * Prints median and p95 for both and our ratio. Target: ours median ≤ 100 ms and ≤ libtorrent's.
- * Run alone: `npx tsx test/bench/seek.bench.ts`. Diagnostics: SEEK_WINDOW=<bytes> sets our read-ahead's
- * minWindowBytes (1 = the reader's piece only, as the libtorrent leech asks); SEEK_ONLY_OURS=1 skips libtorrent.
+ * Run alone: `npx tsx test/bench/seek.bench.ts`. Diagnostics: SEEK_WINDOW=<bytes> fixes our read-ahead
+ * window (its min and max bytes; 1 = the reader's piece only, as the libtorrent leech asks: without the max
+ * the window still grows with the measured rate); SEEK_ONLY_OURS=1 skips libtorrent.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -89,7 +90,7 @@ async function oursOnce(torrentFile: string, seedPort: number, offsets: readonly
         continue;
       }
       const t0 = performance.now();
-      const reader = createFileReader(source, { start: off, ...(windowBytes === undefined ? {} : { readAhead: { minWindowBytes: windowBytes } }) });
+      const reader = createFileReader(source, { start: off, ...(windowBytes === undefined ? {} : { readAhead: { minWindowBytes: windowBytes, maxWindowBytes: windowBytes } }) });
       const first = await reader.next();
       const dt = performance.now() - t0;
       reader.close();

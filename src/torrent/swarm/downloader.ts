@@ -50,8 +50,11 @@ export interface DownloaderHost {
   deadlines(): ReadonlyMap<number, number>;
   peer(id: number): SwarmPeer | undefined;
   peers(): Iterable<SwarmPeer>;
-  /** A piece passed: mark it, tell peers, post piece_finished. */
-  verified(i: number): void;
+  /**
+   * A piece passed: mark it, tell peers, post piece_finished. `data`: the bytes of a time-critical piece
+   * (announced before its write landed), valid only during the call: copy what you keep.
+   */
+  verified(i: number, data?: Uint8Array): void;
   hashFailed(i: number): void;
   /** Ban `host` (smart ban / sole sender of a failed piece / trust). */
   ban(host: string, reason: string): void;
@@ -247,20 +250,32 @@ export class Downloader {
     try {
       ({ data, written } = await this.store.complete(i));
       if (this.#closed) return;
-      // A shared-memory buffer is hashed in place while the write runs (no copy, no transfer). Otherwise
-      // the buffer usually moves to the hash worker once it is written (no copy); a piece with smart-ban
-      // records keeps its bytes for the verdict and is hashed (from a copy) while the write runs.
+      // A critical piece (its deadline has fallen due: a reader is blocked on it) is hashed at once, on this
+      // thread where the platform can (verifyNow), else by the pool while the write runs, and is announced
+      // without waiting for its write: the store serves its reads from the buffer until the write lands.
+      // Read-ahead pieces whose deadline lies ahead take the ordinary path below.
+      const due = this.picker.pieceDeadline(i);
+      const critical = due !== undefined && due <= this.host.now();
       const shared = typeof SharedArrayBuffer === 'function' && data.buffer instanceof SharedArrayBuffer;
       const keep = this.#smartBan.has(i);
-      if (!keep && !shared) await written;
-      if (this.#closed) return;
-      const ok = await this.#verifier.verify(i, data, shared || !keep);
+      let ok: boolean;
+      if (critical) {
+        ok = this.#verifier.verifyNow(i, data) ?? (await this.#verifier.verify(i, data, shared));
+      } else {
+        // A shared-memory buffer is hashed in place while the write runs (no copy, no transfer). Otherwise
+        // the buffer usually moves to the hash worker once it is written (no copy); a piece with smart-ban
+        // records keeps its bytes for the verdict and is hashed (from a copy) while the write runs.
+        if (!keep && !shared) await written;
+        if (this.#closed) return;
+        ok = await this.#verifier.verify(i, data, shared || !keep);
+      }
       if (this.#closed) return;
       if (ok) {
-        await written;
+        if (critical && this.store.writeError === undefined) this.store.serveUntilWritten(i, data, written);
+        else await written;
         if (this.#closed) return;
         this.picker.pieceVerified(i);
-        this.host.verified(i);
+        this.host.verified(i, critical ? data : undefined);
         if (this.#smartBan.has(i)) for (const host of await this.#smartBan.verdict(i, data)) this.host.ban(host, 'sent corrupt data (smart ban)');
       } else {
         await written;

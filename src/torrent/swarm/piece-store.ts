@@ -19,6 +19,10 @@
  *   transfer. At most `bufferBudget / pieceLength` idle buffers are kept. A buffer that was transferred
  *   away (detached) or is not one of ours is simply not taken back.
  *
+ * Time-critical pieces (with a deadline) are verified and announced as soon as their hash passes, before
+ * their write lands (see downloader.ts); `serveUntilWritten` makes every read of such a piece (uploads, the
+ * torrent's readPiece) come from its buffer until then, so no read ever sees storage without the bytes.
+ *
  * Upload path: whole verified pieces are read once and kept in a small LRU (`cacheBytes`), so serving
  * 16 KiB requests does not cost one storage read each.
  */
@@ -36,6 +40,8 @@ interface Building {
 export class PieceStore {
   readonly #building = new Map<number, Building>();
   readonly #cache = new Map<number, Promise<Uint8Array>>();
+  /** Verified pieces whose write is still in flight: reads are served from these bytes (see serveUntilWritten). */
+  readonly #unwritten = new Map<number, Uint8Array>();
   #cached = 0;
   #buffered = 0;
   #inflight = 0;
@@ -141,6 +147,29 @@ export class PieceStore {
     return { data, written: Promise.resolve() };
   }
 
+  /**
+   * Piece `piece` was verified (and announced) before its write landed: until `written` settles, reads of
+   * it are served from `data` (copies), never from storage, which may not hold the bytes yet. The caller
+   * keeps `data` unchanged and does not release it before `written` settles.
+   */
+  serveUntilWritten(piece: number, data: Uint8Array, written: Promise<void>): void {
+    this.#unwritten.set(piece, data);
+    const done = (): void => {
+      if (this.#unwritten.get(piece) === data) this.#unwritten.delete(piece);
+    };
+    written.then(done, done);
+  }
+
+  /** A copy of bytes [begin, begin + length) of a piece whose write is in flight, or undefined. */
+  unwritten(piece: number, begin = 0, length?: number): Uint8Array | undefined {
+    const d = this.#unwritten.get(piece);
+    if (d === undefined) return undefined;
+    const end = length === undefined ? d.length : Math.min(d.length, begin + length);
+    const out = new Uint8Array(Math.max(0, end - begin));
+    out.set(d.subarray(begin, end));
+    return out;
+  }
+
   /** Drops a piece's partial data (its blocks will be downloaded again). */
   drop(piece: number): void {
     const b = this.#building.get(piece);
@@ -159,6 +188,8 @@ export class PieceStore {
 
   /** Reads a block of a verified piece for upload, through the piece cache. */
   readBlock(piece: number, begin: number, length: number): Promise<Uint8Array> {
+    const fresh = this.unwritten(piece, begin, length);
+    if (fresh !== undefined) return Promise.resolve(fresh);
     const size = this.pieceSize(piece);
     if (size > this.cacheBytes) return this.storage.read(piece, begin, length);
     let p = this.#cache.get(piece);
@@ -190,6 +221,7 @@ export class PieceStore {
     this.#cache.clear();
     this.#cached = 0;
     this.#building.clear();
+    this.#unwritten.clear();
     this.#buffered = 0;
     this.#free.length = 0;
     this.#cleared = true;

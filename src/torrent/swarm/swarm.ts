@@ -43,8 +43,11 @@ export interface SwarmTorrent {
   deadlines(): ReadonlyMap<number, number>;
   maxConnections(): number;
   post<K extends AlertType>(type: K, fields: SwarmAlertFields<K>): void;
-  /** Piece `i` passed its hash check: the torrent marks it and settles its state. */
-  pieceVerified(i: number): void;
+  /**
+   * Piece `i` passed its hash check: the torrent marks it and settles its state. `data` (time-critical
+   * pieces only) is the piece's bytes, valid during the call.
+   */
+  pieceVerified(i: number, data?: Uint8Array): void;
   /** A storage write failed: the torrent enters its error state (and stops the swarm). */
   storageFailed(err: unknown, operation: string): void;
   changed(): void;
@@ -115,7 +118,7 @@ export class Swarm implements PeerOwner {
         deadlines: () => t.deadlines(),
         peer: (id) => this.#byId.get(id),
         peers: () => this.#peers.values(),
-        verified: (i) => this.#verified(i),
+        verified: (i, data) => this.#verified(i, data),
         hashFailed: (i) => t.post('hash_failed', { pieceIndex: i }),
         ban: (host, reason) => this.#ban(host, reason),
         writeFailed: (err) => {
@@ -142,6 +145,10 @@ export class Swarm implements PeerOwner {
   settings(): Partial<PeerSettings> { return this.#net.peerSettings(); }
   readBlock(index: number, begin: number, length: number): Promise<Uint8Array> {
     return this.#dl.store.readBlock(index, begin, length);
+  }
+  /** A copy of verified piece `i` while its write is still in flight (storage may not hold it yet), else undefined. */
+  unwrittenPiece(i: number): Uint8Array | undefined {
+    return this.#dl.store.unwritten(i);
   }
 
   // ---- peer events ---------------------------------------------------------------------------------------
@@ -345,10 +352,13 @@ export class Swarm implements PeerOwner {
     void d.finally(() => this.#dials.delete(d));
   }
 
-  /** A piece passed: tell the torrent, then every peer (haves are batched per tick by the peer layer). */
-  #verified(i: number): void {
+  /**
+   * A piece passed: tell the torrent, then every peer (haves are batched per tick by the peer layer).
+   * `data`: a time-critical piece's bytes, valid during the call (the torrent may keep a copy for readers).
+   */
+  #verified(i: number, data?: Uint8Array): void {
     this.#t.post('piece_finished', { pieceIndex: i });
-    this.#t.pieceVerified(i);
+    this.#t.pieceVerified(i, data);
     for (const p of this.#peers.values()) p.conn.have(i);
     if (this.#t.isSeed()) for (const p of this.#peers.values()) if (p.seed) p.conn.close('both are seeds', 'local');
   }

@@ -1,0 +1,37 @@
+// PieceStore.serveUntilWritten: a piece announced before its write landed is read from its buffer.
+import { describe, expect, it } from 'vitest';
+import type { TorrentStorage } from '../../../src/interfaces/storage.js';
+import { PieceStore } from '../../../src/torrent/swarm/piece-store.js';
+
+/** Storage whose writes land only when `land()` is called; reads return what landed (zeros before). */
+function slowStorage(size: number) {
+  const disk = new Uint8Array(size);
+  const pending: Array<() => void> = [];
+  const storage: TorrentStorage = {
+    write: (_piece, offset, data) => new Promise<void>((resolve) => pending.push(() => { disk.set(data, offset); resolve(); })),
+    read: (_piece, offset, length) => Promise.resolve(disk.slice(offset, offset + length)),
+    close: () => Promise.resolve(),
+    destroy: () => Promise.resolve(),
+  };
+  return { storage, land: () => { for (const f of pending.splice(0)) f(); } };
+}
+
+describe('PieceStore unwritten pieces', () => {
+  it('serves reads from the buffer until the write lands, then from storage', async () => {
+    const { storage, land } = slowStorage(8);
+    const store = new PieceStore(storage, () => 8, 1024, 1024, 8);
+    store.put(0, 0, new Uint8Array([1, 2, 3, 4]));
+    store.put(0, 4, new Uint8Array([5, 6, 7, 8]));
+    const { data, written } = await store.complete(0);
+    store.serveUntilWritten(0, data, written);
+    expect([...(await store.readBlock(0, 2, 4))]).toEqual([3, 4, 5, 6]);
+    const whole = store.unwritten(0)!;
+    expect([...whole]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    whole[0] = 99; // a copy: the buffer is untouched
+    expect(store.unwritten(0, 0, 1)).toEqual(new Uint8Array([1]));
+    land();
+    await written;
+    expect(store.unwritten(0)).toBeUndefined();
+    expect([...(await store.readBlock(0, 0, 8))]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+});
