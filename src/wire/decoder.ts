@@ -7,8 +7,11 @@
  * - A message's length prefix is checked against the limits before any of its payload is waited for, so an
  *   attacker-claimed size never drives buffering or allocation. After `write` returns, at most one message's
  *   worth (≤ the largest limit) stays buffered.
- * - Payload views point into the caller's chunks when the payload lies in one chunk; only a payload spanning
- *   chunks is copied (once, bounded by the limit already checked).
+ * - The caller's chunk is borrowed only for the duration of `write`: bytes still unread when it returns are
+ *   copied into `carry`, an owned buffer reused across writes, so a transport may read every chunk into one
+ *   reused buffer. A piece block is handed to `onPiece` as a view (of the chunk, of `carry`, or of the reused
+ *   `scratch` when it spans chunks) valid only during the call. Every other payload (bitfield, extended,
+ *   unknown) is a fresh copy: they are rare and small, and handlers may keep them.
  * - Any throw (a protocol error, or an exception from the handler) kills the decoder: buffers are released and
  *   every later `write` rethrows the same error.
  */
@@ -46,6 +49,8 @@ const S_PAYLOAD = 2; // waiting for msgLength - 1 payload bytes
 const S_DEAD = 3; // failed or destroyed
 
 const EMPTY = new Uint8Array(0);
+/** Smallest `carry` / `scratch` allocation: one block message plus change. */
+const MIN_OWNED = 32 * 1024;
 
 /** Streaming decoder of peer wire messages (after the handshake). One per connection. */
 export class WireDecoder {
@@ -65,6 +70,10 @@ export class WireDecoder {
   private readonly maxMessage: number;
   private readonly maxExtended: number;
   private maxPrefix = 0;
+  /** Owned copy of the bytes left unread when `write` returned (see the invariants); reused. */
+  private carry: Uint8Array = EMPTY;
+  /** Owned buffer a block spanning chunks is assembled in; reused. */
+  private scratch: Uint8Array = EMPTY;
 
   constructor(handler: WireHandler, opts: WireDecoderOptions = {}) {
     this.handler = handler;
@@ -123,7 +132,8 @@ export class WireDecoder {
   /**
    * Feeds received bytes and dispatches every complete message to the handler, synchronously.
    * Throws `TorrentError` (`message_too_large`, `invalid_message`) on a protocol violation; the connection
-   * should then be closed. The decoder keeps `chunk` (not a copy) until its bytes are consumed.
+   * should then be closed. `chunk` is only borrowed: unread bytes are copied before this returns, so the
+   * caller may reuse its buffer afterwards.
    */
   write(chunk: Uint8Array): void {
     if (this.state === S_DEAD) {
@@ -137,6 +147,7 @@ export class WireDecoder {
     this.looping = true;
     try {
       this.run();
+      if (this.buffered > 0) this.keepTail();
     } catch (err) {
       this.failure = err;
       this.release();
@@ -156,6 +167,40 @@ export class WireDecoder {
     this.chunks = [];
     this.head = 0;
     this.buffered = 0;
+    this.carry = EMPTY;
+    this.scratch = EMPTY;
+  }
+
+  /**
+   * Copies the unread bytes into `carry` (growing it by doubling, so a large message arriving in many small
+   * chunks is copied O(n) times in total) and makes it the only chunk: no caller chunk stays referenced.
+   */
+  private keepTail(): void {
+    const n = this.buffered;
+    const chunks = this.chunks;
+    const first = chunks[0]!;
+    const old = this.carry;
+    const firstIsCarry = old.length > 0 && first.buffer === old.buffer;
+    if (chunks.length === 1 && firstIsCarry && this.head === 0) return; // nothing consumed, nothing added
+    let dst = old;
+    if (dst.length < n) dst = new Uint8Array(Math.max(n, 2 * old.length, MIN_OWNED));
+    else if (dst.length > 4 * MIN_OWNED && n <= MIN_OWNED) dst = new Uint8Array(MIN_OWNED); // give a big one back
+    let at: number;
+    if (firstIsCarry && dst === old) {
+      dst.copyWithin(0, this.head, first.length);
+      at = first.length - this.head;
+    } else {
+      dst.set(this.head === 0 ? first : first.subarray(this.head), 0);
+      at = first.length - this.head;
+    }
+    for (let i = 1; i < chunks.length; i++) {
+      dst.set(chunks[i]!, at);
+      at += chunks[i]!.length;
+    }
+    this.carry = dst;
+    chunks.length = 0;
+    chunks.push(dst.subarray(0, n));
+    this.head = 0;
   }
 
   private recomputeMaxPrefix(): void {
@@ -265,7 +310,7 @@ export class WireDecoder {
         const index = this.readU32();
         const begin = this.readU32();
         this.checkIndex(id, index);
-        h.onPiece(index, begin, this.take(size - 8));
+        h.onPiece(index, begin, this.takeView(size - 8));
         return;
       }
       case MessageId.request: {
@@ -391,9 +436,11 @@ export class WireDecoder {
     return ((b0 << 24) | (b1 << 16) | (b2 << 8) | b3) >>> 0;
   }
 
-  /** `n` buffered bytes: a view when they lie in the first chunk, else one copy. */
-  private take(n: number): Uint8Array {
-    if (n === 0) return EMPTY;
+  /**
+   * `n` buffered bytes (n ≥ 1) as a transient view: of the first chunk when they lie in it, else copied into
+   * the reused `scratch`. Valid until the next message is decoded.
+   */
+  private takeView(n: number): Uint8Array {
     const first = this.chunks[0]!;
     const h = this.head;
     if (first.length - h >= n) {
@@ -401,7 +448,19 @@ export class WireDecoder {
       this.advance(n);
       return view;
     }
-    const out = new Uint8Array(n);
+    if (this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, MIN_OWNED));
+    return this.copyOut(this.scratch.subarray(0, n));
+  }
+
+  /** `n` buffered bytes as a fresh copy the handler may keep. */
+  private take(n: number): Uint8Array {
+    if (n === 0) return EMPTY;
+    return this.copyOut(new Uint8Array(n));
+  }
+
+  /** Fills `out` with the next `out.length` buffered bytes. */
+  private copyOut(out: Uint8Array): Uint8Array {
+    const n = out.length;
     let filled = 0;
     while (filled < n) {
       const c = this.chunks[0]!;

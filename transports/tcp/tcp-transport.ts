@@ -11,7 +11,7 @@ import type { Server, Socket } from 'node:net';
 import { TorrentError } from '../../src/errors.js';
 import type { Listener, PeerAddress, PeerStream, Transport } from '../../src/interfaces/transport.js';
 import { mapSocketError } from './errors.js';
-import { socketToPeerStream } from './socket-stream.js';
+import { SocketReader, socketToPeerStream } from './socket-stream.js';
 import type { TcpPeerStream } from './socket-stream.js';
 
 /** Options for {@link createTcpTransport}. */
@@ -35,6 +35,11 @@ export interface TcpTransportOptions {
    * node's (16 KiB on Node 20). A larger mark lets several header + block writes share one syscall.
    */
   highWaterMark?: number;
+  /**
+   * Size of the one buffer each dialed socket reads into (net's `onread`, reused for every read, so
+   * receiving allocates nothing per read). Default 256 KiB. Accepted sockets use node's own buffers.
+   */
+  readBufferSize?: number;
 }
 
 /** Strips the brackets of `[v6]` literals. */
@@ -69,7 +74,10 @@ class TcpTransport implements Transport {
     if (!this.canDial(addr)) return Promise.reject(new TorrentError('invalid_argument', `tcp cannot dial ${addr.host}:${addr.port}`, { details }));
     const timeoutMs = this.#opts.connectTimeoutMs ?? 10_000;
     return new Promise<PeerStream>((resolve, reject) => {
-      const connectOpts: net.TcpNetConnectOpts & { highWaterMark?: number } = { host: bareHost(addr.host), port: addr.port, allowHalfOpen: false, highWaterMark: this.#opts.highWaterMark };
+      const reader = new SocketReader(this.#opts.readBufferSize);
+      const connectOpts: net.TcpNetConnectOpts & { highWaterMark?: number } = {
+        host: bareHost(addr.host), port: addr.port, allowHalfOpen: false, highWaterMark: this.#opts.highWaterMark, onread: reader.onread,
+      };
       const socket: Socket = net.connect(connectOpts);
       let settled = false;
       const cleanup = (): void => {
@@ -94,7 +102,7 @@ class TcpTransport implements Transport {
       const onConnect = (): void => {
         if (settled) return;
         cleanup();
-        resolve(this.#adopt(socket, 'out', { host: addr.host, port: addr.port, transport: 'tcp' }));
+        resolve(this.#adopt(socket, 'out', { host: addr.host, port: addr.port, transport: 'tcp' }, reader));
       };
       const timer = setTimeout(() => {
         pending.fail(new TorrentError('timeout', `connect to ${addr.host}:${addr.port} timed out after ${timeoutMs} ms`, { details: { ...details, timeoutMs } }));
@@ -183,11 +191,11 @@ class TcpTransport implements Transport {
     };
   }
 
-  #adopt(socket: Socket, direction: 'in' | 'out', remote: PeerAddress): TcpPeerStream {
+  #adopt(socket: Socket, direction: 'in' | 'out', remote: PeerAddress, reader?: SocketReader): TcpPeerStream {
     const stream = socketToPeerStream(socket, direction, remote, {
       noDelay: this.#opts.noDelay ?? true,
       closeTimeoutMs: this.#opts.closeTimeoutMs,
-    });
+    }, reader);
     this.#streams.add(stream);
     void stream.closed.then(() => this.#streams.delete(stream));
     return stream;

@@ -117,6 +117,45 @@ describe('tcp transport', () => {
     await closeServer(server);
   });
 
+  it('a dialed socket reads into one reused buffer; bytes sent before setSink and while paused arrive intact', async () => {
+    const size = 3 * 1024 * 1024;
+    const pattern = new Uint8Array(size);
+    for (let i = 0; i < size; i++) pattern[i] = (i * 7 + (i >> 13)) & 0xff;
+    const server = net.createServer((s) => {
+      s.on('error', () => {});
+      s.end(pattern); // all of it at once, before the dialer has a sink
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    const t = createTcpTransport({ readBufferSize: 64 * 1024 });
+    const stream = await t.dial({ host: '127.0.0.1', port }, { signal: never() });
+    await new Promise((r) => setTimeout(r, 50)); // let bytes arrive while nobody reads
+    const sink = new Probe(true);
+    const buffers = new Set<ArrayBufferLike>();
+    let paused = false;
+    sink.onData = (chunk) => {
+      expect(paused).toBe(false);
+      expect(chunk.length).toBeLessThanOrEqual(64 * 1024);
+      buffers.add(chunk.buffer);
+      if (sink.received > size / 3 && sink.received < size / 2 && !paused) {
+        paused = true;
+        stream.pause();
+        setTimeout(() => {
+          paused = false;
+          stream.resume();
+        }, 30);
+      }
+    };
+    stream.setSink(sink);
+    expect(await sink.closed).toBeUndefined();
+    expect(sink.received).toBe(size);
+    expect(Buffer.from(sink.bytes()).equals(Buffer.from(pattern))).toBe(true);
+    // Parked chunks are copies; everything else is a view of the one read buffer.
+    expect(buffers.size).toBeLessThan(6);
+    await t.close();
+    await closeServer(server);
+  });
+
   it('a reset by the remote reaches the sink as connection_failed', async () => {
     const a = createTcpTransport();
     const b = createTcpTransport({ listenHost: '127.0.0.1' });

@@ -132,6 +132,38 @@ describe('wire decoder: views, buffering, options', () => {
     expect(d.bufferedBytes).toBe(0);
   });
 
+  it('never keeps the caller\'s chunk: a stream fed through one reused, then scribbled-over buffer decodes intact', () => {
+    const big = new Uint8Array(300_000).map((_, i) => (i * 13) & 0xff); // an extended message over many chunks
+    const blk = new Uint8Array(16384).map((_, i) => (i * 5 + 1) & 0xff);
+    const parts = [
+      enc.encodeBitfield(Uint8Array.of(0xf0)),
+      enc.encodePiece(3, 16384, blk),
+      enc.encodeExtended(1, big),
+      enc.encodeHave(2),
+      enc.encodePiece(1, 0, blk),
+      enc.encodeExtended(2, Uint8Array.of(9, 8, 7)),
+    ];
+    const stream = new Uint8Array(Buffer.concat(parts));
+    const want = decodeAll(stream, { ...all, maxExtendedSize: 400_000 });
+    for (const size of [1000, 7001, 65536]) {
+      const r = new Recorder();
+      const d = new WireDecoder(r, { ...all, maxExtendedSize: 400_000 });
+      const reused = new Uint8Array(size);
+      for (let at = 0; at < stream.length; at += size) {
+        const n = Math.min(size, stream.length - at);
+        reused.set(stream.subarray(at, at + n));
+        d.write(reused.subarray(0, n));
+        reused.fill(0xee); // the transport reuses its buffer: nothing the decoder kept may point into it
+        expect(d.bufferedBytes).toBeLessThanOrEqual(300_000 + 2);
+      }
+      expect(r.messages).toEqual(want);
+      // Only piece blocks are views; bitfield / extended payloads handed out are copies the handler may keep.
+      const kept = r.views.filter((v, i) => r.messages[i]?.type !== 'piece');
+      expect(kept.every((v) => v.buffer !== reused.buffer)).toBe(true);
+      expect(Buffer.from(kept[1]!).equals(Buffer.from(big))).toBe(true);
+    }
+  });
+
   it('rejects fast messages unless fast was negotiated, extended unless BEP 10 was negotiated', () => {
     for (const m of [enc.encodeHaveAll(), enc.encodeHaveNone(), enc.encodeSuggest(1), enc.encodeReject(1, 0, 1), enc.encodeAllowedFast(1)]) {
       expectCode(() => decodeAll(m, { extended: true }), 'invalid_message');
