@@ -88,10 +88,7 @@ describe('uTP interop with libtorrent (uTP only)', () => {
     expect(utp.stats.malformed).toBe(0);
   }, 90_000);
 
-  // Known bug, being fixed: in 1 of 3 loaded CI runs this uTP connection dropped at ~89% and libtorrent did not
-  // redial within the test's time. The capability itself works (both runs before passed); retries keep CI honest
-  // about that while the drop is investigated (see the issue notes).
-  it('a uTP-only libtorrent leech dials our seeding session over uTP and completes, verified by libtorrent', { retry: 2, timeout: 90_000 }, async () => {
+  it('a uTP-only libtorrent leech dials our seeding session over uTP and completes, verified by libtorrent', { timeout: 90_000 }, async () => {
     const utp: UtpTransport = await bindUtpTransport({ host: LOCAL });
     const session = new Session({
       transports: [utp],

@@ -243,7 +243,10 @@ export class UtpConnection {
       if (++this.#dupAcks === 3) this.#fastResend(seqAdd(this.ackedSeq, 1));
     }
     if (p.sack && seqDiff(p.ackNr, this.ackedSeq) <= 0) {
+      // Any length (libtorrent's masks are not word-sized, see packet.ts). Holes with 3 selectively acked
+      // packets above them are resent lowest first, so the receiver can deliver as soon as possible.
       let sackedAbove = 0;
+      const holes: number[] = [];
       const bits = p.sack.length * 8;
       for (let i = bits - 1; i >= -1; i--) {
         const s = seqAdd(p.ackNr, 2 + i);
@@ -251,9 +254,10 @@ export class UtpConnection {
           if (seqDiff(s, last) <= 0 && seqDiff(s, this.ackedSeq) > 0) acked += this.#ackOne(s, now);
           sackedAbove++;
         } else if (sackedAbove >= 3 && this.#inflight.has(s)) {
-          this.#fastResend(s);
+          holes.push(s);
         }
       }
+      for (let k = holes.length - 1; k >= 0; k--) this.#fastResend(holes[k] as number);
     }
     if (p.timestampDiff !== 0) this.ledbat.onDelaySample(p.timestampDiff, now);
     if (acked > 0) {

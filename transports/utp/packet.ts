@@ -4,12 +4,19 @@
  * Header (20 bytes, big-endian): type<<4|version, first extension type, connection_id u16,
  * timestamp_microseconds u32, timestamp_difference_microseconds u32, wnd_size u32, seq_nr u16, ack_nr u16.
  * Extensions follow as a linked list: [next type u8][length u8][length bytes]. Type 1 is the selective
- * ACK: a bitmask (a multiple of 4 bytes) where bit i (LSB first in each byte) acknowledges ack_nr + 2 + i.
+ * ACK: a bitmask where bit i (LSB first in each byte) acknowledges ack_nr + 2 + i.
  *
- * Parsing is strict: wrong version, unknown type, an extension chain that overruns the datagram, or a
- * selective ACK whose length is not a positive multiple of 4 (at most {@link MAX_SACK_BYTES}) makes
- * {@link decodePacket} return undefined, and the caller ignores the datagram. Unknown extension types
- * (libtorrent sends a close-reason extension) are skipped.
+ * Selective-ACK length: BEP 29 asks for a multiple of 4 bytes and we always send one, but libtorrent
+ * (the reference peer) sizes its bitmask to its reorder buffer, (span + 7) / 8 bytes, so 1, 9, 10 ...
+ * byte masks are normal on the wire, and it is capped only by the u8 length field. Any non-empty length
+ * is accepted: refusing one drops the whole packet, cumulative ACK included, and libtorrent attaches a
+ * selective ACK to every ACK while it holds out-of-order data, i.e. exactly after a loss. (That was a
+ * stall: every ACK after a loss dropped, RTO back-off until one side gave up.)
+ *
+ * Parsing is otherwise strict: wrong version, unknown type, an extension chain that overruns the
+ * datagram, an empty or second selective ACK, or payload on a non-DATA packet makes {@link decodePacket}
+ * return undefined, and the caller ignores the datagram. Unknown extension types (libtorrent sends a
+ * close-reason extension) are skipped.
  */
 
 /** Packet types. */
@@ -27,7 +34,7 @@ export const ST_SYN = 4;
 export const UTP_VERSION = 1;
 /** Header size without extensions. */
 export const HEADER_SIZE = 20;
-/** Largest selective-ACK bitmask we accept or send (1024 packets). */
+/** Largest selective-ACK bitmask we send (1024 packets); we accept up to 255 bytes (the u8 length field). */
 export const MAX_SACK_BYTES = 128;
 
 /** A decoded packet. `payload` is a view into the datagram (valid only as long as the datagram is). */
@@ -75,7 +82,7 @@ export function decodePacket(data: Uint8Array): UtpPacket | undefined {
     at += 2;
     if (at + len > data.length) return undefined;
     if (ext === 1) {
-      if (len === 0 || len % 4 !== 0 || len > MAX_SACK_BYTES || sack !== undefined) return undefined;
+      if (len === 0 || sack !== undefined) return undefined; // any non-empty length: see the module notes
       sack = data.subarray(at, at + len);
     }
     at += len;
