@@ -3,7 +3,8 @@
  * disk by default (fs storage under each torrent's savePath, default the working directory), hashes
  * on a worker_threads pool, and reaches peers over TCP: one listening TCP transport per
  * `listenInterfaces` entry (e.g. '0.0.0.0:6881,[::]:6881'; port 0 = any free port). One UDP socket on
- * the listen port carries the DHT and UDP trackers (transports/udp); LSD runs on real multicast
+ * the listen port carries the DHT, UDP trackers and uTP (transports/udp, transports/utp; uTP is dialled
+ * when TCP fails, and accepted, per `enableOutgoingUtp` / `enableIncomingUtp`); LSD runs on real multicast
  * (transports/lsd). `enableDht` / `enableLsd` (default true, as libtorrent) turn them off.
  * ws:// / wss:// trackers reach WebRTC peers (browsers, WebTorrent) through @roamhq/wrtc when that
  * optional dependency is installed (else they are skipped with a tracker_warning), over the `ws` package:
@@ -17,6 +18,7 @@ import type { Transport } from '../src/interfaces/transport.js';
 import { createFsStorage } from '../storage-adapters/fs/index.js';
 import { createTcpTransport } from '../transports/tcp/index.js';
 import { createUdpFactory } from '../transports/udp/index.js';
+import { createUtpTransport } from '../transports/utp/index.js';
 import { startLsd } from '../transports/lsd/index.js';
 import type { LsdFactory } from '../src/session/discovery.js';
 import { withUdpDiscovery } from '../src/session/udp-discovery.js';
@@ -96,6 +98,9 @@ export function webRtcOption(opts: WebRtcTransportOptions & { maxConnectionsPerT
 /** The `ws` package's WebSocket, as the WebSocket-tracker pool's constructor. */
 export const nodeWebSocket = WebSocket as unknown as WebSocketConstructor;
 
+/** SO_RCVBUF / SO_SNDBUF of the session's UDP socket (uTP needs more than the default; the kernel caps it). */
+const UDP_BUFFER_SIZE = 2 * 1024 * 1024;
+
 /** A {@link CoreSession} whose default storage is the file system and default transport TCP. */
 export class Session extends CoreSession {
   constructor(opts: SessionOptions = {}) {
@@ -104,7 +109,7 @@ export class Session extends CoreSession {
       ...opts,
       storage: opts.storage ?? ((savePath: string) => createFsStorage({ savePath: savePath === '' ? '.' : savePath })),
       transports: opts.transports ?? tcpTransportsFor(settings.listenInterfaces, settings.peerConnectTimeout),
-      datagram: withUdpDiscovery(opts.datagram ?? createUdpFactory()),
+      datagram: withUdpDiscovery(opts.datagram ?? createUdpFactory({ bufferSize: UDP_BUFFER_SIZE }), { transport: (demux) => createUtpTransport({ demux }) }),
       lsd: opts.lsd ?? nodeLsd,
       resolve: opts.resolve ?? resolveHost,
       webrtc: opts.webrtc ?? (hasNodeWebRtc() ? webRtcOption() : { unavailable: 'no WebRTC in Node: install the optional dependency @roamhq/wrtc' }),

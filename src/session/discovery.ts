@@ -3,7 +3,8 @@
  *
  * - One UDP socket (when the session has a DatagramFactory: Node's entry passes transports/udp) bound on
  *   the first listen interface's host and the TCP listen port (else any port), shared through a UdpDemux
- *   by the UDP tracker client (BEP 15) and the DHT node (BEP 5). `listen_succeeded` with socketType `udp`.
+ *   by the UDP tracker client (BEP 15), the DHT node (BEP 5) and, when the runtime gives one, a uTP
+ *   transport (BEP 29) the session adds to its transports. `listen_succeeded` with socketType `udp`.
  *   Those UDP services come from the factory itself ({@link UdpDiscovery}, made by ./udp-discovery.ts) and
  *   this file imports only their types, so a browser build (no UDP) does not carry them; a bare
  *   DatagramFactory loads ./udp-discovery.ts on demand.
@@ -20,7 +21,7 @@
 import { TorrentError, isTorrentError } from '../errors.js';
 import type { DatagramFactory, DatagramSocket } from '../interfaces/datagram.js';
 import type { Logger } from '../interfaces/logger.js';
-import type { PeerAddress } from '../interfaces/transport.js';
+import type { PeerAddress, Transport } from '../interfaces/transport.js';
 import { toHex } from '../metainfo/info-hash.js';
 import type { DhtNode, DhtNodeOptions } from '../dht/node.js';
 import type { DhtEvent } from '../dht/settings.js';
@@ -59,7 +60,12 @@ export interface UdpServices {
   readonly tracker: TrackerClient;
   /** A DHT node (BEP 5) on the socket, not started. */
   createDht(opts: DhtNodeOptions): DhtNode;
-  /** Closes the tracker client and the socket. */
+  /**
+   * A peer transport on the same socket (Node: uTP, BEP 29), if the runtime gives one: the session adds it
+   * to its transports, so peers reach it on the TCP listen port over UDP, as they reach libtorrent.
+   */
+  readonly transport?: Transport;
+  /** Closes the transport, the tracker client and the socket. */
   close(): Promise<void>;
 }
 
@@ -84,6 +90,8 @@ export interface SessionDiscoveryHost {
   torrentOf(infoHashHex: string): { infoHash: string; name: string } | undefined;
   /** A peer for a torrent (by handshake hash hex) from LSD. */
   lsdPeer(infoHashHex: string, peer: PeerAddress): void;
+  /** Takes a peer transport that runs on the UDP socket (uTP) into the session's transports. */
+  addTransport(t: Transport): Promise<void>;
   logger: Logger;
 }
 
@@ -206,6 +214,7 @@ export class SessionDiscovery implements DiscoveryServices {
     }
     this.#udp = factory.services(sock, { tracker: { retransmitBaseMs: Math.min(15_000, s.trackerReceiveTimeout * 1000), maxRetransmits: 2 } });
     this.#h.post('listen_succeeded', { address: sock.address.host, port: sock.address.port, socketType: 'udp' });
+    if (this.#udp.transport) await this.#h.addTransport(this.#udp.transport);
   }
 
   #startDht(udp: UdpServices, s: Readonly<SettingsPack>): void {

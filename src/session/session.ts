@@ -115,6 +115,7 @@ export class Session {
           return t && { infoHash: t.id, name: t.name };
         },
         lsdPeer: (hex, peer) => this.#reg.byHandshakeHex(hex)?.discovery.addPeer(peer, 'lsd'),
+        addTransport: (t) => conns.addTransport(t),
         logger: this.#logger,
       },
       {
@@ -135,6 +136,7 @@ export class Session {
       blocked: (h) => conns.blocked(h),
       ban: (h) => conns.ban(h),
       dial: (a, owner, signal) => conns.dial(a, owner, signal),
+      fallback: (c) => conns.fallback(c),
     };
     this.#resolver = {
       resolve: (id, serial) => {

@@ -3,7 +3,7 @@
  * against python3-libtorrent 2.0.8's `default_settings()`), except where noted: `userAgent` and
  * `peerFingerprint` name this library, not libtorrent.
  *
- * Settings of parts not built yet (uTP, UPnP, rate limits) are stored and validated now and read by those
+ * Settings of parts not built yet (UPnP, rate limits) are stored and validated now and read by those
  * parts when they land. `listenInterfaces`, `enableDht`, `enableLsd` and the DHT settings are read once,
  * when the session starts (the DHT node and LSD service are made then).
  */

@@ -114,3 +114,63 @@ describe('uTP interop with libtorrent (uTP only)', () => {
     }
   });
 });
+
+// The default Node Session (no `transports` option) runs uTP on its UDP socket, the one the DHT and UDP
+// trackers share, bound on the TCP listen port: libtorrent reaches us there over uTP, and our dial to a peer
+// that refuses TCP falls back to uTP.
+describe('uTP in the default Node session (shared UDP socket)', () => {
+  async function waitSeeding(h: { status(): { isSeeding: boolean } }): Promise<void> {
+    const end = Date.now() + 30_000;
+    while (!h.status().isSeeding) {
+      if (Date.now() > end) throw new Error('torrent did not reach seeding');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  it('a uTP-only libtorrent leech reaches our default session over uTP on the TCP listen port', { timeout: 90_000 }, async () => {
+    const session = new Session({ settings: { ...LOOPBACK_SETTINGS, alertMask: INTEROP_ALERTS } });
+    sessions.push(session);
+    await session.ready();
+    const alerts: Alert[] = [];
+    const h = await session.addTorrent({ ti: await TorrentInfo.fromBytes(torrentBytes), savePath: join(dir, 'src') });
+    await waitSeeding(h);
+    alerts.push(...session.popAlerts());
+    const utpListen = alerts.find((a) => a.type === 'listen_succeeded' && a.socketType === 'utp');
+    expect(utpListen && 'port' in utpListen ? utpListen.port : undefined).toBe(session.listenPort());
+
+    const leech = spawnLtPeer({ torrent: torrentFile, save: join(dir, 'lt-leech-default'), mode: 'download', utpOnly: true, intervalSeconds: 0.5, peers: [{ host: LOCAL, port: session.listenPort() }] });
+    lts.push(leech);
+    const done = await leech.done(60_000);
+    expect(done.hashFailures).toBe(0);
+    for (const [p] of FILES) {
+      const got = await readFile(join(dir, 'lt-leech-default', 'payload', p));
+      const want = await readFile(join(dir, 'src', 'payload', p));
+      expect(Buffer.compare(got, want), `${p} differs`).toBe(0);
+    }
+    alerts.push(...session.popAlerts());
+    expect(alerts.some((a) => a.type === 'peer_connect' && a.transport === 'utp' && a.direction === 'in')).toBe(true);
+  });
+
+  it('our default session dials a uTP-only libtorrent seed: its TCP port hangs up, the redial goes over uTP', { timeout: 90_000 }, async () => {
+    const seed = spawnLtPeer({ torrent: torrentFile, save: join(dir, 'src'), mode: 'seed', utpOnly: true, intervalSeconds: 0.5 });
+    lts.push(seed);
+    const ready = await seed.ready();
+    const session = new Session({ settings: { ...LOOPBACK_SETTINGS, alertMask: INTEROP_ALERTS } });
+    sessions.push(session);
+    await session.ready();
+    const save = join(dir, 'ours-default');
+    const h = await session.addTorrent({ ti: await TorrentInfo.fromBytes(torrentBytes), savePath: save });
+    await h.connectPeer({ host: LOCAL, port: ready.port });
+    await waitSeeding(h);
+    const alerts = session.popAlerts();
+    expect(alerts.some((a) => a.type === 'peer_connect' && a.transport === 'utp' && a.direction === 'out')).toBe(true);
+    await h.flushCache();
+    for (const [p] of FILES) {
+      const got = await readFile(join(save, 'payload', p));
+      const want = await readFile(join(dir, 'src', 'payload', p));
+      expect(Buffer.compare(got, want), `${p} differs`).toBe(0);
+    }
+    const uploaded = await seed.waitFor('progress', 10_000, (e) => Number((e as { totalUpload?: number }).totalUpload ?? 0) > 0);
+    expect(Number((uploaded as { totalUpload?: number }).totalUpload)).toBeGreaterThan(0);
+  });
+});

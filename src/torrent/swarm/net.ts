@@ -31,4 +31,9 @@ export interface SwarmNet {
    * `timeout`, `aborted`, `not_supported` when no transport can reach it, `peer_banned` / `ip_blocked`).
    */
   dial(addr: PeerAddress, owner: PeerOwner, signal: AbortSignal): Promise<PeerConnection>;
+  /**
+   * `conn`, dialled by {@link SwarmNet.dial}, closed before the remote's handshake: true when another
+   * transport should be tried at once (the next dial of the address starts there).
+   */
+  fallback?(conn: PeerConnection): boolean;
 }

@@ -286,8 +286,12 @@ export class Swarm implements PeerOwner {
       if (e) this.#list.disconnected(e, this.#now());
       this.#t.changed();
     } else if (e) {
-      // An outgoing attempt that ended before its handshake completed (refused by the remote, say).
-      this.#attemptFailed(e, reason.kind, reason.error);
+      // An outgoing attempt that ended before its handshake completed (refused by the remote, say); redialled
+      // at once when the session has another transport for the address (TCP accepted, then hung up: uTP).
+      if (!this.#closed && this.#net.fallback?.(conn) === true) {
+        e.connected = false;
+        this.#dial(e);
+      } else this.#attemptFailed(e, reason.kind, reason.error);
     }
   }
 
