@@ -15,7 +15,7 @@ import { listFiles } from '#platform/files';
 import { autoPieceLength, BLOCK_SIZE, layoutFiles, splitPath } from './create-files.js';
 import type { FileSource, LaidOutFile, ListedFile } from './create-files.js';
 import { buildInfo, buildTorrent } from './create-info.js';
-import { filePieces, planPerFile, planV1 } from './create-plan.js';
+import { filePieces, JOB_BYTES, planPerFile, planV1 } from './create-plan.js';
 import type { PlannedJob } from './create-plan.js';
 import { merkleRoot, nextPow2 } from './merkle.js';
 import { TorrentInfo } from './torrent-info.js';
@@ -88,6 +88,9 @@ interface FileLike extends Blob {
 function isFileLike(x: unknown): x is FileLike {
   return typeof Blob !== 'undefined' && x instanceof Blob && typeof (x as { name?: unknown }).name === 'string';
 }
+
+/** Bytes per job when every file is read by path (see generate()). */
+const PATH_JOB_BYTES = 32 * 1024 * 1024;
 
 function aborted(): TorrentError {
   return new TorrentError('aborted', 'torrent creation was aborted');
@@ -227,7 +230,11 @@ export class CreateTorrent {
     const multiFile = this.listed.length > 1 || this.listed[0]!.path.length > 1;
     const pieces = v1 ? new Uint8Array(lay.pieceCount * 20) : undefined;
     const layers = lay.files.map((f) => (v2 && !f.pad && f.length > 0 ? new Uint8Array(filePieces(f.length, lay.pieceLength) * 32) : undefined));
-    const plan = v2 ? planPerFile(lay.files, lay.pieceLength, v1) : planV1(lay.files, lay.totalLength, lay.pieceLength);
+    // Jobs the pool reads by path cost no memory here and are shared out among its threads piece by
+    // piece, so they can be larger (fewer messages); in-memory sources keep the planner's size.
+    const byPath = lay.files.every((f) => f.pad || f.length === 0 || f.source?.kind === 'path');
+    const jobBytes = byPath ? PATH_JOB_BYTES : JOB_BYTES;
+    const plan = v2 ? planPerFile(lay.files, lay.pieceLength, v1, jobBytes) : planV1(lay.files, lay.totalLength, lay.pieceLength, jobBytes);
     const pool = this.pool ?? createHashPool();
     try {
       await runJobs(pool, plan, signal, lay.pieceCount, onProgress, (pj, r) => {
@@ -235,7 +242,8 @@ export class CreateTorrent {
         if (pj.file >= 0 && r.v2) layers[pj.file]!.set(r.v2, pj.v2First * 32);
       });
     } finally {
-      if (!this.pool) await pool.close();
+      // Our own pool: its workers are told to stop now; their teardown (a few ms) need not delay the result.
+      if (!this.pool) void pool.close().catch(() => undefined);
     }
     const padHeight = Math.log2(lay.pieceLength / BLOCK_SIZE);
     const v2Hashes = v2

@@ -16,11 +16,17 @@
  * - A worker with no posted jobs is unref()'d: an idle pool never keeps the process alive; a busy one
  *   is ref()'d so a pending hash does. close() terminates every worker and rejects queued calls.
  * - A crashed worker rejects its posted jobs with `hash_failed` and is replaced on demand.
+ * - A piece job of file ranges and zeros (no bytes) with at least two pieces per thread is split: the
+ *   same request is queued once per thread with a shared claim counter (see hash-worker.node.ts), so
+ *   every worker hashes pieces of it until none are left. Each copy is an ordinary queued task (it may
+ *   even land twice on one worker: the second finds nothing left); the job settles when all copies have.
+ * - Workers start without the parent's preload flags (see {@link workerExecArgv}).
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { TorrentError } from '../errors.js';
 import { HASH_WORKER_SOURCE } from './hash-worker.node.js';
+import { jobLength, segmentLength } from './hash-jobs.js';
 import type { HashPool, HashPoolOptions, JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
 
 export type { HashPool, HashPoolOptions, JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
@@ -28,14 +34,48 @@ export type { HashPool, HashPoolOptions, JobSegment, PieceJob, PieceJobResult } 
 /** Jobs posted to one worker at a time. */
 const PER_WORKER = 2;
 
+/** Bytes a worker claims at a time from a split job (rounded to whole pieces). */
+const CLAIM_BYTES = 1024 * 1024;
+
+/**
+ * Worker flags: the parent's, less those that load modules into every new thread (`--require`, `--import`,
+ * loaders). The worker is self-contained CommonJS; under tsx or another loader those flags would load the
+ * loader again in each worker and slow its start-up for nothing.
+ */
+function workerExecArgv(argv: readonly string[]): string[] {
+  const preload = new Set(['--require', '-r', '--import', '--loader', '--experimental-loader']);
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const eq = a.indexOf('=');
+    if (preload.has(eq > 0 ? a.slice(0, eq) : a)) {
+      if (eq < 0) i++; // the value is the next element
+      continue;
+    }
+    out.push(a);
+  }
+  return out;
+}
+
 type WireSegment =
   | { kind: 'path'; path: string; offset: number; length: number }
   | { kind: 'bytes'; bytes: Uint8Array }
   | { kind: 'zeros'; length: number };
 
+/** Piece claiming for a job split across workers (see the worker's protocol notes). */
+interface SharedClaim {
+  claim: Int32Array;
+  grain: number;
+  v1: Uint8Array | null;
+  v2: Uint8Array | null;
+}
+
 type Request =
   | { op: 'sha1' | 'sha256' | 'sha256blocks'; data: Uint8Array }
-  | { op: 'pieces'; job: { pieceLength: number; v1: boolean; v2Length: number; v2Leaves: number; segments: WireSegment[] } };
+  | {
+      op: 'pieces';
+      job: { pieceLength: number; v1: boolean; v2Length: number; v2Leaves: number; segments: WireSegment[]; shared?: SharedClaim };
+    };
 
 interface Task {
   readonly id: number;
@@ -91,6 +131,10 @@ class NodeHashPool implements HashPool {
   }
 
   async hashPieces(job: PieceJob): Promise<PieceJobResult> {
+    const pieces = Math.ceil(jobLength(job) / job.pieceLength);
+    if (this.size > 1 && pieces >= 2 * this.size && job.segments.every((s) => s.kind === 'path' || s.kind === 'zeros')) {
+      return this.splitPieces(job, pieces);
+    }
     const transfer: ArrayBuffer[] = [];
     const segments: WireSegment[] = [];
     for (const s of job.segments) segments.push(await this.wireSegment(s, transfer));
@@ -99,6 +143,32 @@ class NodeHashPool implements HashPool {
       job: { pieceLength: job.pieceLength, v1: job.v1, v2Length: job.v2Length, v2Leaves: job.v2Leaves, segments },
     };
     return (await this.submit(request, transfer)) as PieceJobResult;
+  }
+
+  /**
+   * A job of file ranges (nothing to copy or transfer) is posted once per thread and shared: each worker
+   * that takes it claims pieces from a shared counter, so the threads split it evenly to the last piece
+   * and one that started late (a worker still booting) or is busy elsewhere simply claims fewer.
+   */
+  private async splitPieces(job: PieceJob, pieces: number): Promise<PieceJobResult> {
+    const v2n = Math.ceil(job.v2Length / job.pieceLength);
+    const sharedBytes = (n: number): Uint8Array => new Uint8Array(new SharedArrayBuffer(n));
+    const shared: SharedClaim = {
+      claim: new Int32Array(new SharedArrayBuffer(4)),
+      grain: Math.max(1, Math.floor(CLAIM_BYTES / job.pieceLength)),
+      v1: job.v1 ? sharedBytes(pieces * 20) : null,
+      v2: v2n > 0 ? sharedBytes(v2n * 32) : null,
+    };
+    const segments = job.segments.map((s): WireSegment =>
+      s.kind === 'path' ? { kind: 'path', path: s.path, offset: s.offset, length: s.length } : { kind: 'zeros', length: segmentLength(s) },
+    );
+    const request: Request = {
+      op: 'pieces',
+      job: { pieceLength: job.pieceLength, v1: job.v1, v2Length: job.v2Length, v2Leaves: job.v2Leaves, segments, shared },
+    };
+    await Promise.all(Array.from({ length: this.size }, () => this.submit(request, [])));
+    // copied out of shared memory: callers get ordinary buffers
+    return { ...(shared.v1 ? { v1: shared.v1.slice() } : {}), ...(shared.v2 ? { v2: shared.v2.slice() } : {}) };
   }
 
   async close(): Promise<void> {
@@ -150,7 +220,7 @@ class NodeHashPool implements HashPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true, name: 'swarmkit-hash' });
+    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true, name: 'swarmkit-hash', execArgv: workerExecArgv(process.execArgv) });
     const slot: Slot = { worker, posted: new Map() };
     worker.unref();
     // unref() before the worker is online does not cover its message port in Node 20; repeat it once online

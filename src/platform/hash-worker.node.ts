@@ -13,6 +13,9 @@
  * read from files (or spanning segments), streaming each job through it a cache-sized chunk at a time
  * (read, then hash while the bytes are still in cache); chunks that lie inside one `bytes` segment are
  * hashed in place (transferred or shared buffers are not copied again).
+ * A `pieces` job may carry `shared: { claim, grain, v1, v2 }` (an Int32Array counter and result arrays on
+ * SharedArrayBuffers): then every worker it was posted to claims `grain` pieces at a time with
+ * Atomics.add until none are left, writes their hashes in place, and replies with an empty result.
  */
 export const HASH_WORKER_SOURCE = String.raw`'use strict';
 const { parentPort } = require('node:worker_threads');
@@ -30,10 +33,17 @@ function digestInto(algo, data, out, at) {
   out.set(createHash(algo).update(data).digest(), at);
 }
 
-// Reads a job's bytes in order, segment by segment, into caller-provided buffers.
-function cursor(segments) {
+// Reads a job's bytes in order from byte 'start', segment by segment, into caller-provided buffers.
+function cursor(segments, start) {
   let si = 0;
-  let used = 0; // bytes of segments[si] already consumed
+  let used = start; // bytes of segments[si] already consumed
+  while (si < segments.length) {
+    const s = segments[si];
+    const len = s.kind === 'bytes' ? s.bytes.byteLength : s.length;
+    if (used < len) break;
+    used -= len;
+    si++;
+  }
   let fd = -1;
   return {
     read(buf, at, n) {
@@ -90,6 +100,8 @@ function merkleInPlace(layer, count) {
 
 // Streams the job through a cache-sized buffer: read a chunk, hash it while it is hot, repeat.
 // Chunks never cross a piece boundary; for v2 they start on 16 KiB block boundaries.
+// A shared job (job.shared) is run by several workers at once: each claims 'grain' pieces at a time
+// from the shared counter and writes their hashes into the shared result arrays.
 const CHUNK = 1024 * 1024;
 function runPieces(job) {
   let total = 0;
@@ -98,32 +110,50 @@ function runPieces(job) {
   const pieces = Math.ceil(total / pl);
   const chunkSize = Math.min(pl, CHUNK);
   const buf = scratchOf(chunkSize);
-  const src = cursor(job.segments);
-  const v1 = job.v1 ? new Uint8Array(pieces * 20) : null;
+  const sh = job.shared;
   const v2n = Math.ceil(job.v2Length / pl);
-  const v2 = v2n > 0 ? new Uint8Array(v2n * 32) : null;
+  const v1 = job.v1 ? (sh ? sh.v1 : new Uint8Array(pieces * 20)) : null;
+  const v2 = v2n > 0 ? (sh ? sh.v2 : new Uint8Array(v2n * 32)) : null;
   const leaves = v2 ? new Uint8Array(job.v2Leaves * 32) : null;
-  try {
-    for (let i = 0; i < pieces; i++) {
-      const pStart = i * pl;
-      const pEnd = Math.min(total, pStart + pl);
-      const h = v1 ? createHash('sha1') : null;
-      if (leaves && i < v2n) leaves.fill(0);
-      let leaf = 0;
-      for (let pos = pStart; pos < pEnd; pos += chunkSize) {
-        const n = Math.min(chunkSize, pEnd - pos);
-        const chunk = src.view(buf, n);
-        if (h) h.update(chunk);
-        if (leaves && pos < job.v2Length) {
-          const v2End = Math.min(n, job.v2Length - pos);
-          for (let o = 0; o < v2End; o += BLOCK) digestInto('sha256', chunk.subarray(o, Math.min(v2End, o + BLOCK)), leaves, 32 * leaf++);
+  function hashRun(first, end) {
+    const src = cursor(job.segments, first * pl);
+    try {
+      for (let i = first; i < end; i++) {
+        const pStart = i * pl;
+        const pEnd = Math.min(total, pStart + pl);
+        const h = v1 ? createHash('sha1') : null;
+        if (leaves && i < v2n) leaves.fill(0);
+        let leaf = 0;
+        for (let pos = pStart; pos < pEnd; pos += chunkSize) {
+          const n = Math.min(chunkSize, pEnd - pos);
+          const chunk = src.view(buf, n);
+          if (h) h.update(chunk);
+          if (leaves && pos < job.v2Length) {
+            const v2End = Math.min(n, job.v2Length - pos);
+            for (let o = 0; o < v2End; o += BLOCK) digestInto('sha256', chunk.subarray(o, Math.min(v2End, o + BLOCK)), leaves, 32 * leaf++);
+          }
         }
+        if (h) v1.set(h.digest(), 20 * i);
+        if (leaves && i < v2n) v2.set(merkleInPlace(leaves, job.v2Leaves), 32 * i);
       }
-      if (h) v1.set(h.digest(), 20 * i);
-      if (leaves && i < v2n) v2.set(merkleInPlace(leaves, job.v2Leaves), 32 * i);
+    } finally {
+      src.closeFd();
     }
-  } finally {
-    src.closeFd();
+  }
+  if (!sh) {
+    hashRun(0, pieces);
+  } else {
+    try {
+      for (;;) {
+        const first = Atomics.add(sh.claim, 0, sh.grain);
+        if (first >= pieces) break;
+        hashRun(first, Math.min(pieces, first + sh.grain));
+      }
+    } catch (e) {
+      Atomics.store(sh.claim, 0, pieces); // the job has failed: the other workers stop claiming
+      throw e;
+    }
+    return {};
   }
   const result = {};
   if (v1) result.v1 = v1;

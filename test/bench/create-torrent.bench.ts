@@ -1,7 +1,9 @@
 /**
  * CreateTorrent benchmark: a 1 GiB file (made once under os.tmpdir(), page-cached by reading it once),
  * hashed by ours (v1, v2, hybrid, 1 MiB pieces), mktorrent (-l 20, all cores) and python3-libtorrent
- * (v1), in one run, printing times and the ratio ours/mktorrent. Run alone:
+ * (v1), in one run, printing times and the ratio ours/mktorrent: the best times of the rounds, and the
+ * median of the per-round ratios (each round times mktorrent, then ours, back to back, so both meet the
+ * same machine load; the median is the figure to judge by on a shared machine). Run alone:
  *   npx tsx test/bench/create-torrent.bench.ts
  * or through test/bench/run.ts, which calls run().
  */
@@ -20,9 +22,13 @@ export { benchFile };
 
 const SIZE = BENCH_SIZE;
 const PIECE = BENCH_PIECE;
-const RUNS = 3;
+const RUNS = 5;
 
-/** One CreateTorrent run; with `pool` the workers are already up (as in a long-running app). */
+/**
+ * One CreateTorrent run, timed as a user meets it: from construction to the .torrent bytes. Without
+ * `pool` it makes and closes its own (the cold case: workers start inside the timed span); with `pool`
+ * the workers are already up (as in a long-running app).
+ */
 async function timeOurs(file: string, version: TorrentVersion, pool?: HashPool): Promise<number> {
   const t0 = performance.now();
   const ct = new CreateTorrent({ version, pieceLength: PIECE, creationDate: 0, ...(pool ? { hashPool: pool } : {}) });
@@ -61,13 +67,20 @@ function timeLibtorrent(file: string): { wall: number; inside: number } {
 
 const fmt = (s: number): string => `${s.toFixed(3)} s (${(SIZE / s / 1e9).toFixed(2)} GB/s)`;
 const best = (xs: number[]): number => Math.min(...xs);
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+/** Median over rounds of ours[i] / mk[i]. */
+const medianRatio = (ours: number[], mk: number[]): number => median(ours.map((t, i) => t / mk[i]!));
 
 /** Prints CreateTorrent timings against mktorrent and libtorrent. */
 export async function run(): Promise<void> {
   const file = benchFile();
   warmPageCache(file); // every contender starts from the page cache
   const out = join(tmpdir(), 'swarmkit-bench', `mktorrent-${process.pid}.torrent`);
-  console.log(`create-torrent: 1 GiB file, 1 MiB pieces, ${availableParallelism()} cores, best of ${RUNS}`);
+  console.log(`create-torrent: 1 GiB file, 1 MiB pieces, ${availableParallelism()} cores, best of ${RUNS} rounds; med = median of per-round ratios`);
   const mk: number[] = [];
   const ours: number[] = [];
   const warmOurs: number[] = [];
@@ -89,8 +102,10 @@ export async function run(): Promise<void> {
   const lt = timeLibtorrent(file);
   console.log(`  mktorrent -l 20          ${fmt(best(mk))}`);
   console.log(`  libtorrent v1 (python)   ${fmt(lt.inside)}  [process wall ${lt.wall.toFixed(3)} s]`);
-  console.log(`  swarmkit v1 (new pool)   ${fmt(best(ours))}  ours/mktorrent ${(best(ours) / best(mk)).toFixed(2)}x, ours/libtorrent ${(best(ours) / lt.inside).toFixed(2)}x`);
-  console.log(`  swarmkit v1 (warm pool)  ${fmt(best(warmOurs))}  ours/mktorrent ${(best(warmOurs) / best(mk)).toFixed(2)}x`);
+  console.log(
+    `  swarmkit v1 (new pool)   ${fmt(best(ours))}  ours/mktorrent ${(best(ours) / best(mk)).toFixed(2)}x (med ${medianRatio(ours, mk).toFixed(2)}x), ours/libtorrent ${(best(ours) / lt.inside).toFixed(2)}x`,
+  );
+  console.log(`  swarmkit v1 (warm pool)  ${fmt(best(warmOurs))}  ours/mktorrent ${(best(warmOurs) / best(mk)).toFixed(2)}x (med ${medianRatio(warmOurs, mk).toFixed(2)}x)`);
   console.log(`  swarmkit v2 (warm pool)  ${fmt(best(v2))}`);
   console.log(`  swarmkit hybrid (warm)   ${fmt(best(hybrid))}`);
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -101,6 +101,91 @@ describe('Node hash pool', () => {
     });
     expect(hex(r2.v1)).toBe([0, 1, 2, 3].map((i) => sha('sha1', padded.subarray(i * pl, (i + 1) * pl))).join(''));
     expect(hex(r2.v2)).toBe([0, 1, 2, 3].map((i) => pieceRoot(data.subarray(i * pl, (i + 1) * pl), pl / 16384)).join(''));
+  });
+
+  it('shares large file jobs among threads piece by piece (v1 and hybrid, claims across segments)', async () => {
+    const a = join(dir, 'split-a.bin');
+    const b = join(dir, 'split-b.bin');
+    const da = randomBytes(1_000_000);
+    const db = randomBytes(700_000);
+    writeFileSync(a, da);
+    writeFileSync(b, db);
+    const p3 = createHashPool({ threads: 3 });
+    try {
+      for (const pl of [16384, 65536, 262144]) {
+        // v1: two file ranges (starting mid-file) and zeros; claims start mid-segment and cross segments
+        const bytes = Buffer.concat([da.subarray(123, 1_000_000), Buffer.alloc(5000), db]);
+        const n = Math.ceil(bytes.length / pl);
+        const r1 = await p3.hashPieces({
+          pieceLength: pl,
+          segments: [{ kind: 'path', path: a, offset: 123, length: 1_000_000 - 123 }, { kind: 'zeros', length: 5000 }, { kind: 'path', path: b, offset: 0, length: db.length }],
+          v1: true, v2Length: 0, v2Leaves: 0,
+        });
+        expect(hex(r1.v1)).toBe(Array.from({ length: n }, (_, i) => sha('sha1', bytes.subarray(i * pl, (i + 1) * pl))).join(''));
+        expect(r1.v1!.buffer).toBeInstanceOf(ArrayBuffer); // copied out of shared memory
+        // hybrid: v2 roots over one file, v1 over the file and its pad zeros
+        const pieces = Math.ceil(db.length / pl);
+        const padded = Buffer.concat([db, Buffer.alloc(pieces * pl - db.length)]);
+        const r2 = await p3.hashPieces({
+          pieceLength: pl,
+          segments: [{ kind: 'path', path: b, offset: 0, length: db.length }, { kind: 'zeros', length: pieces * pl - db.length }],
+          v1: true, v2Length: db.length, v2Leaves: pl / 16384,
+        });
+        expect(hex(r2.v1)).toBe(Array.from({ length: pieces }, (_, i) => sha('sha1', padded.subarray(i * pl, (i + 1) * pl))).join(''));
+        expect(hex(r2.v2)).toBe(Array.from({ length: pieces }, (_, i) => pieceRoot(db.subarray(i * pl, (i + 1) * pl), pl / 16384)).join(''));
+      }
+      // many shared jobs at once, as CreateTorrent keeps a window of them in flight
+      const pl = 16384;
+      const jobs = Array.from({ length: 8 }, (_, k) => ({ offset: k * 100_000, length: 90_000 + k * 1000 }));
+      const got = await Promise.all(
+        jobs.map((j) => p3.hashPieces({ pieceLength: pl, segments: [{ kind: 'path', path: a, ...j }], v1: true, v2Length: 0, v2Leaves: 0 })),
+      );
+      got.forEach((r, k) => {
+        const d = da.subarray(jobs[k]!.offset, jobs[k]!.offset + jobs[k]!.length);
+        expect(hex(r.v1)).toBe(Array.from({ length: Math.ceil(d.length / pl) }, (_, i) => sha('sha1', d.subarray(i * pl, (i + 1) * pl))).join(''));
+      });
+      // a shared job over a file that is shorter than claimed fails as a whole; the pool stays usable
+      const err = await p3
+        .hashPieces({ pieceLength: pl, segments: [{ kind: 'path', path: b, offset: 0, length: 2_000_000 }], v1: true, v2Length: 0, v2Leaves: 0 })
+        .catch((e: unknown) => e);
+      expect(isTorrentError(err, 'create_io_error')).toBe(true);
+      expect(hex(await p3.sha1(new Uint8Array([7])))).toBe(sha('sha1', new Uint8Array([7])));
+    } finally {
+      await p3.close();
+    }
+  });
+
+  it('starts workers without the parent process preload flags (--require / --import)', async () => {
+    const preload = join(dir, 'preload.cjs');
+    const marks = join(dir, 'preload-marks.txt');
+    writeFileSync(preload, `require('node:fs').appendFileSync(${JSON.stringify(marks)}, require('node:worker_threads').isMainThread ? 'main\\n' : 'worker\\n');`);
+    const script = join(dir, 'preload.mts');
+    writeFileSync(
+      script,
+      `import { createHashPool } from ${JSON.stringify(join(root, 'src/platform/hash-pool.node.ts'))};
+       if (process.argv[2] === 'pool') {
+         const p = createHashPool({ threads: 2 });
+         await Promise.all([p.sha1(new Uint8Array([1])), p.sha1(new Uint8Array([2]))]);
+         await p.close();
+       }
+       console.log('ok');`,
+    );
+    // Threads that ran the preload in a child started with it (Node's own loader-hooks thread, started for
+    // `--import tsx`, runs it too), without and with two hashing workers.
+    const threadsRunningPreload = async (arg: string): Promise<string[]> => {
+      rmSync(marks, { force: true });
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['--require', preload, '--import', 'tsx', script, arg], { cwd: root, timeout: 20_000 }, (err, stdout, stderr) =>
+          err ? reject(new Error(`${err.message}\n${stderr}`)) : resolve(stdout),
+        ),
+      );
+      expect(out.trim()).toBe('ok');
+      return readFileSync(marks, 'utf8').trim().split('\n');
+    };
+    const without = await threadsRunningPreload('none');
+    expect(without).toContain('main');
+    // the hashing workers did not load the preload (nor tsx): no more threads ran it than without them
+    expect(await threadsRunningPreload('pool')).toEqual(without);
   });
 
   it('copies job bytes unless asked to transfer them', async () => {
