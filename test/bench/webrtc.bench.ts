@@ -6,9 +6,14 @@
  *     peer_connect) on the page's clock; the end-to-end figure (addTorrent → seeding) is printed too. The
  *     page's copy is hashed afterwards and must equal the seed's.
  *   - raw channel: one RTCPeerConnection from @roamhq/wrtc in Node to one in the page, a single data channel,
- *     256 MiB pumped in 16 KiB messages with backpressure (sends while bufferedAmount < 1 MiB, polls every
- *     4 ms otherwise: @roamhq/wrtc has no bufferedamountlow; the same message size and high-water mark as
- *     transports/webrtc's ChannelStream). Throughput = bytes / (first send → the page's "done" message).
+ *     256 MiB pumped with backpressure (sends while bufferedAmount < 1 MiB, reading bufferedAmount once per
+ *     wake-up and counting what it sends, polls every 4 ms otherwise: @roamhq/wrtc has no
+ *     bufferedamountlow; the high-water mark, wake-up and send loop of transports/webrtc's ChannelStream), the page only counting bytes (it stores and hashes nothing, so the torrent run's
+ *     storage and hashing are costs the raw channel does not pay: the ratio includes them). Measured
+ *     each round with two message sizes: 16 KiB (what simple-peer users and our transport used to send)
+ *     and ChannelStream's own message size (64 KiB); the FASTER median is the reference, so a message
+ *     size that suits WebRTC better cannot flatter the ratio. Throughput = bytes / (first send → the
+ *     page's "done" message).
  * Prints MB/s (10^6 bytes/s) for each round, the medians and the ratio torrent / raw against the target ≥ 0.9×.
  * Run alone: `npx tsx test/bench/webrtc.bench.ts [rounds, default 3]`.
  */
@@ -16,7 +21,7 @@ import { createHash } from 'node:crypto';
 import { Session } from '../../src/session/session.js';
 import { CreateTorrent } from '../../src/metainfo/create-torrent.js';
 import { createMemoryStorage } from '../../storage-adapters/memory/index.js';
-import { WebRtcTransport, loadWrtc } from '../../transports/webrtc/index.js';
+import { DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_MESSAGE_SIZE, WebRtcTransport, loadWrtc } from '../../transports/webrtc/index.js';
 import { createTrackerServer } from '../../tracker-server/index.js';
 import { nodeWebSocket } from '../../entry/node.js';
 import { bytes, fillStorage } from '../unit/session/helpers.js';
@@ -26,7 +31,7 @@ import type { BrowserHarness, KitGlobal } from '../helpers/browser-page.js';
 const SIZE = 256 * 1024 * 1024;
 const PIECE = 256 * 1024;
 const MSG = 16 * 1024;
-const HIGH = 1024 * 1024;
+const HIGH = DEFAULT_HIGH_WATER_MARK;
 const POLL_MS = 4;
 const TARGET = 0.9;
 const TIMEOUT_MS = 300_000;
@@ -34,7 +39,7 @@ const TIMEOUT_MS = 300_000;
 const mbps = (n: number, ms: number): number => n / 1e6 / (ms / 1000);
 
 /** Node seed → page leech over the session stack; returns { transferMs, totalMs }. */
-async function torrentRun(harness: BrowserHarness, data: Uint8Array): Promise<{ transferMs: number; totalMs: number }> {
+export async function torrentRun(harness: BrowserHarness, data: Uint8Array): Promise<{ transferMs: number; totalMs: number }> {
   const tracker = createTrackerServer({ ws: true, http: false, udp: false });
   const url = `ws://127.0.0.1:${(await tracker.listen(0, '127.0.0.1')).tcp}`;
   const ct = new CreateTorrent({ version: 'v1', pieceLength: PIECE, trackers: [url], creationDate: null });
@@ -101,7 +106,7 @@ interface RawChannel {
 }
 
 /** @roamhq/wrtc in Node → RTCPeerConnection in the page, one data channel; returns the pump time in ms. */
-async function rawRun(harness: BrowserHarness, data: Uint8Array): Promise<number> {
+export async function rawRun(harness: BrowserHarness, data: Uint8Array, msg = MSG, high = HIGH): Promise<number> {
   const wrtc = await loadWrtc();
   const Pc = wrtc.RTCPeerConnection as new (c: object) => RawPeer;
   const pc = new Pc({ iceServers: [] });
@@ -148,9 +153,12 @@ async function rawRun(harness: BrowserHarness, data: Uint8Array): Promise<number
     await new Promise<void>((resolve, reject) => {
       const pump = (): void => {
         if (ch.readyState !== 'open') { reject(new Error(`channel ${ch.readyState}`)); return; }
-        while (off < data.length && ch.bufferedAmount < HIGH) {
-          ch.send(data.subarray(off, Math.min(off + MSG, data.length)));
-          off += MSG;
+        // bufferedAmount read once per wake-up, then counted (as ChannelStream does: wrtc's getter is costly).
+        let buffered = ch.bufferedAmount;
+        while (off < data.length && buffered < high) {
+          ch.send(data.subarray(off, Math.min(off + msg, data.length)));
+          off += msg;
+          buffered += msg;
         }
         if (off < data.length) setTimeout(pump, POLL_MS);
         else resolve();
@@ -177,32 +185,40 @@ const median = (xs: readonly number[]): number => {
 };
 
 /**
- * Runs `runs` rounds (raw, then torrent, alternating so both see the same machine state) and prints each
- * round's MB/s, the medians and the ratio of medians. Two cores run Chromium, Node and wrtc's threads, so
- * single rounds vary by ±30 %; the median is the figure to compare.
+ * Runs `runs` rounds (raw at both message sizes, then torrent, so all see the same machine state) and
+ * prints each round's MB/s, the medians and the ratio of the torrent's median to the faster raw median.
+ * Two cores run Chromium, Node and wrtc's threads (and whatever else the machine runs), so single
+ * rounds vary by ±30 % or more; the medians are the figures to compare.
  */
 export async function run(runs = 3): Promise<void> {
   const data = bytes(SIZE, 0x5eed);
   const harness = await openBrowser();
-  const raw: number[] = [];
+  const sizes = [MSG, DEFAULT_MAX_MESSAGE_SIZE];
+  const raw = sizes.map(() => [] as number[]);
   const tor: number[] = [];
   const e2e: number[] = [];
+  const kib = (n: number): string => `${n / 1024} KiB`;
   try {
     console.log(`webrtc Node → Chromium, ${SIZE / 1024 / 1024} MiB, loopback, ${runs} rounds`);
     for (let i = 0; i < runs; i++) {
-      raw.push(mbps(SIZE, await rawRun(harness, data)));
+      for (const [k, msg] of sizes.entries()) raw[k]?.push(mbps(SIZE, await rawRun(harness, data, msg)));
       const t = await torrentRun(harness, data);
       tor.push(mbps(SIZE, t.transferMs));
       e2e.push(mbps(SIZE, t.totalMs));
-      console.log(`  round ${i + 1}: raw ${raw[i]?.toFixed(1)} MB/s, torrent ${tor[i]?.toFixed(1)} MB/s (end to end ${e2e[i]?.toFixed(1)} MB/s)`);
+      const raws = sizes.map((m, k) => `raw ${kib(m)} ${raw[k]?.[i]?.toFixed(1)} MB/s`).join(', ');
+      console.log(`  round ${i + 1}: ${raws}, torrent ${tor[i]?.toFixed(1)} MB/s (end to end ${e2e[i]?.toFixed(1)} MB/s)`);
     }
   } finally {
     await harness.close();
   }
-  console.log(`  raw data channel (wrtc → RTCPeerConnection, 16 KiB msgs, 1 MiB high water, 4 ms poll): median ${median(raw).toFixed(1)} MB/s`);
+  const rawMedians = raw.map(median);
+  for (const [k, m] of sizes.entries()) {
+    console.log(`  raw data channel (wrtc → RTCPeerConnection, ${kib(m)} msgs, ${kib(HIGH)} high water, ${POLL_MS} ms poll): median ${rawMedians[k]?.toFixed(1)} MB/s`);
+  }
   console.log(`  swarmkit torrent (Node seed → page Session, memory storage), first peer_connect → seeding: median ${median(tor).toFixed(1)} MB/s (end to end ${median(e2e).toFixed(1)} MB/s)`);
-  const ratio = median(tor) / median(raw);
-  console.log(`  ratio torrent / raw: ${ratio.toFixed(2)}× (target ≥ ${TARGET}×) ${ratio >= TARGET ? 'OK' : 'BELOW TARGET'}`);
+  const best = Math.max(...rawMedians);
+  const ratio = median(tor) / best;
+  console.log(`  ratio torrent / faster raw: ${ratio.toFixed(2)}× (target ≥ ${TARGET}×) ${ratio >= TARGET ? 'OK' : 'BELOW TARGET'}`);
 }
 
 if (import.meta.url === `file://${process.argv[1] ?? ''}`) {

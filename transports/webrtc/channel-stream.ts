@@ -2,12 +2,26 @@
  * A {@link PeerStream} over one connected simple-peer data channel.
  *
  * Design notes (invariants):
- * - Outgoing bytes are split into messages of at most `maxMessageSize` (16 KiB: every browser accepts
- *   it, and Chromium fails messages over 256 KiB). Messages are handed to the channel while its
- *   `bufferedAmount` is under `highWaterMark`; the rest wait in our own queue. `write` returns false
- *   once queue + channel buffer reach `highWaterMark`; `drain` fires when both are under `lowWaterMark`
- *   again. The channel's `bufferedamountlow` event wakes us where it exists (browsers); @roamhq/wrtc has
- *   no such event, so there we poll every few milliseconds, only while something is waiting.
+ * - Messages: writes queue up and are packed into data-channel messages of at most `maxMessageSize`
+ *   (64 KiB: RFC 8841's default max-message-size, which every WebRTC stack accepts; Chromium fails
+ *   messages over 256 KiB). Whole writes are packed together (one copy) while they fit, so a piece goes
+ *   out as ONE message with its 13-byte header, not two, and a burst of pieces as few messages; a write
+ *   larger than `maxMessageSize` is sent in maxMessageSize slices (views, no copy). The receiver
+ *   therefore sees whole wire messages inside one chunk unless one was larger than a message, and its
+ *   decoder can hand out blocks as views. Packing happens in a microtask after the first write of a
+ *   tick (or right away once a message is full), so writes of one tick share messages.
+ * - Backpressure: messages are handed to the channel while its `bufferedAmount` is under
+ *   `highWaterMark`; the rest wait in our own queue. `write` returns false once queue + channel buffer
+ *   reach `highWaterMark`; `drain` fires when both are under `lowWaterMark` again. The channel's
+ *   `bufferedamountlow` event wakes us where it exists (browsers; we set its threshold to
+ *   `lowWaterMark`); @roamhq/wrtc has no such event, so there we poll every few milliseconds, only while
+ *   something is waiting.
+ * - `bufferedAmount` is read rarely, not once per message: in @roamhq/wrtc the getter is a blocking
+ *   call into the WebRTC signalling thread (profiled: ~7–10 % of the seed's main thread, ~90 µs a read,
+ *   when read per block). We keep an estimate: the last value read plus what we sent since, an upper
+ *   bound (the channel only drains), so checks against it can only err towards waiting. The channel is
+ *   read again only when the estimate reaches the high-water mark (in `#flush` and before `write`
+ *   reports false) and once per wake-up (`bufferedamountlow` or the poll).
  * - A data channel has no receive-side flow control: `pause` cannot hold the remote back. Chunks that
  *   arrive while paused (or before a sink is set) are parked, up to `maxParkedBytes`; beyond that the
  *   stream is destroyed (`connection_failed`), so a peer cannot grow our memory without bound.
@@ -24,9 +38,9 @@ import type { DataChannelLike, SimplePeerLike } from './peer-types.js';
 
 /** Tunables for {@link ChannelStream}. */
 export interface ChannelStreamOptions {
-  /** Largest data-channel message we send. Default 16 KiB. */
+  /** Largest data-channel message we send. Default {@link DEFAULT_MAX_MESSAGE_SIZE} (64 KiB). */
   maxMessageSize?: number;
-  /** `write` returns false at or above this many buffered bytes. Default 1 MiB. */
+  /** `write` returns false at or above this many buffered bytes. Default {@link DEFAULT_HIGH_WATER_MARK} (1 MiB). */
   highWaterMark?: number;
   /** `drain` fires once buffered bytes fall under this. Default 256 KiB. */
   lowWaterMark?: number;
@@ -42,6 +56,11 @@ export interface ChannelStreamOptions {
 }
 
 const POLL_MS = 4;
+
+/** Default largest message: RFC 8841's max-message-size when the SDP gives none, accepted everywhere. */
+export const DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
+/** Default high-water mark of queue + channel buffer. */
+export const DEFAULT_HIGH_WATER_MARK = 1024 * 1024;
 
 /** The WebRTC PeerStream. Created by the transport when simple-peer reports `connect`. */
 export class ChannelStream implements PeerStream {
@@ -70,6 +89,14 @@ export class ChannelStream implements PeerStream {
   #poll: ReturnType<typeof setTimeout> | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #delivering = false;
+  #flushQueued = false;
+  /** The channel's bufferedAmount as last read, plus what we sent since (an upper bound). */
+  #chanEst = 0;
+  #scratch: Uint8Array | undefined;
+  readonly #flushSoon = (): void => {
+    this.#flushQueued = false;
+    if (this.#state !== 'ended') this.#flush();
+  };
   readonly #onLow = (): void => this.#pump();
   readonly #onEnded: Array<() => void> = [];
 
@@ -78,14 +105,17 @@ export class ChannelStream implements PeerStream {
     this.#channel = peer._channel ?? undefined;
     this.remote = remote;
     this.direction = direction;
-    this.#maxMsg = opts.maxMessageSize ?? 16 * 1024;
-    this.#high = opts.highWaterMark ?? 1024 * 1024;
+    this.#maxMsg = Math.max(1, opts.maxMessageSize ?? DEFAULT_MAX_MESSAGE_SIZE);
+    this.#high = opts.highWaterMark ?? DEFAULT_HIGH_WATER_MARK;
     this.#low = Math.min(opts.lowWaterMark ?? 256 * 1024, this.#high);
     this.#maxParked = opts.maxParkedBytes ?? 16 * 1024 * 1024;
     this.#closeTimeoutMs = opts.closeTimeoutMs ?? 5000;
     this.#lingerMs = Math.min(opts.closeLingerMs ?? 1000, this.#closeTimeoutMs);
     const ch = this.#channel;
     if (ch !== undefined && typeof ch.bufferedAmountLowThreshold === 'number' && ch.addEventListener !== undefined) {
+      // Wake at our low-water mark, not simple-peer's 64 KiB: refilling from a nearly empty buffer
+      // leaves the channel idle while we react.
+      ch.bufferedAmountLowThreshold = this.#low;
       ch.addEventListener('bufferedamountlow', this.#onLow);
     }
     peer.on('data', (chunk) => this.#onData(chunk));
@@ -112,13 +142,21 @@ export class ChannelStream implements PeerStream {
 
   write(data: Uint8Array): boolean {
     if (this.#state !== 'open') return false;
-    for (let at = 0; at < data.byteLength; at += this.#maxMsg) {
-      const part = data.subarray(at, Math.min(at + this.#maxMsg, data.byteLength));
-      this.#queue.push(part);
-      this.#queuedBytes += part.byteLength;
+    if (data.byteLength > 0) {
+      this.#queue.push(data);
+      this.#queuedBytes += data.byteLength;
     }
-    this.#flush();
-    const ok = this.bufferedAmount < this.#high;
+    // A full message's worth goes now; less waits for the rest of this tick's writes (one microtask).
+    if (this.#queuedBytes >= this.#maxMsg) this.#flush();
+    else if (!this.#flushQueued && this.#queuedBytes > 0) {
+      this.#flushQueued = true;
+      queueMicrotask(this.#flushSoon);
+    }
+    let ok = this.#queuedBytes + this.#chanEst < this.#high;
+    if (!ok) {
+      this.#chanEst = this.#channelBuffered();
+      ok = this.#queuedBytes + this.#chanEst < this.#high;
+    }
     if (!ok) {
       this.#needDrain = true;
       this.#armPoll();
@@ -175,11 +213,15 @@ export class ChannelStream implements PeerStream {
 
   // ---- outgoing ----------------------------------------------------------------------------------------
 
-  /** Hands queued messages to the channel while its buffer is under the high-water mark. */
+  /** Hands queued bytes to the channel, packed into messages, while its buffer is under the high-water mark. */
   #flush(): void {
-    while (this.#queue.length > 0 && this.#channelBuffered() < this.#high) {
-      const msg = this.#queue.shift() as Uint8Array;
+    if (this.#queue.length === 0) return;
+    // The estimate only grows between reads; read the channel only once it says we are full.
+    let buffered = this.#chanEst < this.#high ? this.#chanEst : this.#channelBuffered();
+    while (this.#queue.length > 0 && buffered < this.#high) {
+      const msg = this.#nextMessage();
       this.#queuedBytes -= msg.byteLength;
+      buffered += msg.byteLength;
       try {
         this.#peer.send(msg);
       } catch (cause) {
@@ -190,18 +232,48 @@ export class ChannelStream implements PeerStream {
         return;
       }
     }
+    this.#chanEst = buffered;
+  }
+
+  /**
+   * Takes the next message off the queue: a maxMessageSize slice of a write at least that large (a
+   * view), a single write as it is, or several whole writes that fit together, copied into the reused scratch buffer (valid until the next call).
+   */
+  #nextMessage(): Uint8Array {
+    const q = this.#queue;
+    const head = q[0] as Uint8Array;
+    if (head.byteLength >= this.#maxMsg) {
+      if (head.byteLength === this.#maxMsg) q.shift();
+      else q[0] = head.subarray(this.#maxMsg);
+      return head.subarray(0, this.#maxMsg);
+    }
+    let n = 1;
+    let size = head.byteLength;
+    while (n < q.length && size + (q[n] as Uint8Array).byteLength <= this.#maxMsg) size += (q[n++] as Uint8Array).byteLength;
+    if (n === 1) return q.shift() as Uint8Array;
+    // One scratch buffer, reused: RTCDataChannel.send copies the bytes before it returns (browsers and
+    // @roamhq/wrtc alike), so packing allocates nothing per message (profiled: GC was ~6 % of the seed).
+    this.#scratch ??= new Uint8Array(this.#maxMsg);
+    const msg = this.#scratch.subarray(0, size);
+    let at = 0;
+    for (const part of q.splice(0, n)) {
+      msg.set(part, at);
+      at += part.byteLength;
+    }
+    return msg;
   }
 
   /** Runs on `bufferedamountlow` or the poll timer: flush, drain, and finish a pending close. */
   #pump(): void {
     this.#poll = undefined;
     if (this.#state === 'ended') return;
+    this.#chanEst = this.#channelBuffered();
     this.#flush();
-    if (this.#needDrain && this.bufferedAmount < this.#low && this.#state === 'open') {
+    if (this.#needDrain && this.#queuedBytes + this.#chanEst < this.#low && this.#state === 'open') {
       this.#needDrain = false;
       this.#sink?.drain();
     }
-    if (this.#state === 'closing' && this.#queue.length === 0 && this.#channelBuffered() === 0) {
+    if (this.#state === 'closing' && this.#queue.length === 0 && this.#chanEst === 0) {
       // Empty channel buffer ≠ delivered: SCTP may still hold data, and closing the channel drops it.
       this.#poll = setTimeout(() => {
         this.#poll = undefined;

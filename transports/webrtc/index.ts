@@ -5,7 +5,7 @@
  */
 export { WebRtcTransport, checkDescription } from './webrtc-transport.js';
 export type { IncomingAnswer, OutgoingOffer, WebRtcConnectOptions, WebRtcTransportOptions } from './webrtc-transport.js';
-export { ChannelStream } from './channel-stream.js';
+export { ChannelStream, DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_MESSAGE_SIZE } from './channel-stream.js';
 export type { ChannelStreamOptions } from './channel-stream.js';
 export { createSignalledWebRtcTransport } from './signalled.js';
 export type { SignalledWebRtcOptions, Signaller } from './signalled.js';

@@ -24,6 +24,7 @@ export interface DataChannelLike {
 /** One simple-peer instance. */
 export interface SimplePeerLike {
   signal(data: SessionDescription): void;
+  /** Sends one data-channel message; the bytes are copied before it returns (as RTCDataChannel.send does). */
   send(data: Uint8Array): void;
   destroy(err?: Error): void;
   readonly destroyed: boolean;

@@ -1,11 +1,11 @@
 /**
  * WebRTC transport specifics in Node (@roamhq/wrtc): connection caps (total, per key), SDP checks, the
- * bounded receive buffer while paused, message splitting, and no RTCPeerConnection left behind.
+ * bounded receive buffer while paused, message splitting and packing, and no RTCPeerConnection left behind.
  */
 import { describe, expect, it } from 'vitest';
 import { isTorrentError } from '../../../src/errors.js';
 import type { PeerStream } from '../../../src/interfaces/transport.js';
-import { WebRtcTransport } from '../../../transports/webrtc/index.js';
+import { DEFAULT_MAX_MESSAGE_SIZE, WebRtcTransport } from '../../../transports/webrtc/index.js';
 import type { WebRtcTransportOptions } from '../../../transports/webrtc/index.js';
 import { Probe, waitFor } from '../../suites/transport.suite.js';
 
@@ -65,7 +65,7 @@ describe('WebRtcTransport (node)', () => {
     await b.close();
   });
 
-  it('splits large writes into 16 KiB messages and reassembles them in order', async () => {
+  it('splits large writes into 64 KiB messages and reassembles them in order', async () => {
     const a = new WebRtcTransport(base);
     const b = new WebRtcTransport(base);
     const [sa, sb] = await pair(a, b);
@@ -79,8 +79,39 @@ describe('WebRtcTransport (node)', () => {
     for (let i = 0; i < 10; i++) big.set(data, i * 60_000);
     sa.write(big);
     expect(await waitFor(() => pb.received === big.length, 10_000)).toBe(true);
-    expect(Math.max(...sizes)).toBeLessThanOrEqual(16 * 1024);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(DEFAULT_MAX_MESSAGE_SIZE);
+    expect(sizes.length).toBeGreaterThanOrEqual(Math.ceil(big.length / DEFAULT_MAX_MESSAGE_SIZE));
     expect(Buffer.from(pb.bytes()).equals(Buffer.from(big))).toBe(true);
+    await sa.close();
+    expect(await waitFor(() => a.connections === 0 && b.connections === 0)).toBe(true);
+    await a.close();
+    await b.close();
+  });
+  it('packs the writes of one tick into one message: a piece header and its block arrive as one chunk', async () => {
+    const a = new WebRtcTransport(base);
+    const b = new WebRtcTransport(base);
+    const [sa, sb] = await pair(a, b);
+    const pb = new Probe(true);
+    const sizes: number[] = [];
+    pb.onData = (c) => sizes.push(c.byteLength);
+    sb.setSink(pb);
+    sa.setSink(new Probe());
+    const header = Uint8Array.of(0, 0, 0x40, 9, 7, 0, 0, 0, 1, 0, 0, 0x40, 0);
+    const block = crypto.getRandomValues(new Uint8Array(16 * 1024));
+    sa.writev?.([header, block]);
+    expect(await waitFor(() => pb.received === 13 + block.length, 10_000)).toBe(true);
+    expect(sizes).toEqual([13 + block.length]);
+    // Three more header + block pairs and a small message in one tick: one message while they fit in 64 KiB.
+    sizes.length = 0;
+    const small = Uint8Array.of(0, 0, 0, 1, 2);
+    for (let i = 0; i < 3; i++) sa.writev?.([header, block]);
+    sa.write(small);
+    const want = 3 * (13 + block.length) + small.length;
+    expect(await waitFor(() => pb.received === 13 + block.length + want, 10_000)).toBe(true);
+    expect(sizes).toEqual([want]);
+    const got = pb.bytes();
+    expect(got.subarray(13 + block.length + 3 * (13 + block.length))).toEqual(small);
+    expect(Buffer.from(got.subarray(13, 13 + block.length)).equals(Buffer.from(block))).toBe(true);
     await sa.close();
     expect(await waitFor(() => a.connections === 0 && b.connections === 0)).toBe(true);
     await a.close();
