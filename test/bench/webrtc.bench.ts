@@ -21,7 +21,9 @@ import { createHash } from 'node:crypto';
 import { Session } from '../../src/session/session.js';
 import { CreateTorrent } from '../../src/metainfo/create-torrent.js';
 import { createMemoryStorage } from '../../storage-adapters/memory/index.js';
-import { DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_MESSAGE_SIZE, WebRtcTransport, loadWrtc } from '../../transports/webrtc/index.js';
+import type { WebRtcTransport} from '../../transports/webrtc/index.js';
+import { DEFAULT_HIGH_WATER_MARK, DEFAULT_MAX_MESSAGE_SIZE, loadWrtc } from '../../transports/webrtc/index.js';
+import { trackedWebRtc } from '../helpers/node-webrtc.js';
 import { createTrackerServer } from '../../tracker-server/index.js';
 import { nodeWebSocket } from '../../entry/node.js';
 import { bytes, fillStorage } from '../unit/session/helpers.js';
@@ -53,13 +55,7 @@ export async function torrentRun(harness: BrowserHarness, data: Uint8Array): Pro
     storage,
     transports: [],
     webSocket: nodeWebSocket,
-    webrtc: {
-      createConnector: (l) => {
-        const t = new WebRtcTransport({ rtcConfig: { iceServers: [] }, maxConnections: l.maxConnections, maxConnectionsPerKey: l.maxConnectionsPerTorrent });
-        rtc.push(t);
-        return t;
-      },
-    },
+    webrtc: trackedWebRtc(rtc),
   });
   const page = await harness.openPage('swarmkit', { isolated: true });
   try {

@@ -24,7 +24,8 @@ import { alertCategory } from '../../src/session/alert-category.js';
 import { CreateTorrent } from '../../src/metainfo/create-torrent.js';
 import { createMemoryStorage } from '../../storage-adapters/memory/index.js';
 import { createTcpTransport } from '../../transports/tcp/index.js';
-import { WebRtcTransport } from '../../transports/webrtc/index.js';
+import type { WebRtcTransport } from '../../transports/webrtc/index.js';
+import { trackedWebRtc } from '../helpers/node-webrtc.js';
 import { createTrackerServer } from '../../tracker-server/index.js';
 import type { TrackerServer } from '../../tracker-server/index.js';
 import { nodeWebSocket } from '../../entry/node.js';
@@ -93,13 +94,7 @@ describe('browser page ← Node seed over WebRTC', () => {
       storage,
       transports: [createTcpTransport({ listenHost: '127.0.0.1', port: 0 })],
       webSocket: nodeWebSocket,
-      webrtc: {
-        createConnector: (l) => {
-          const t = new WebRtcTransport({ rtcConfig: { iceServers: [] }, maxConnections: l.maxConnections, maxConnectionsPerKey: l.maxConnectionsPerTorrent });
-          rtc.push(t);
-          return t;
-        },
-      },
+      webrtc: trackedWebRtc(rtc),
     });
     try {
       await seed.ready();

@@ -16,7 +16,8 @@ import { CreateTorrent } from '../../src/metainfo/create-torrent.js';
 import { alertCategory } from '../../src/session/alert-category.js';
 import type { StorageAdapter } from '../../src/interfaces/storage.js';
 import { createMemoryStorage } from '../../storage-adapters/memory/index.js';
-import { WebRtcTransport } from '../../transports/webrtc/index.js';
+import type { WebRtcTransport } from '../../transports/webrtc/index.js';
+import { trackedWebRtc } from '../helpers/node-webrtc.js';
 import { createTrackerServer } from '../../tracker-server/index.js';
 import type { TrackerServer } from '../../tracker-server/index.js';
 import { nodeWebSocket } from '../../entry/node.js';
@@ -40,13 +41,7 @@ function nodeSession(storage: StorageAdapter): Session {
     storage,
     transports: [],
     webSocket: nodeWebSocket,
-    webrtc: {
-      createConnector: (l) => {
-        const t = new WebRtcTransport({ rtcConfig: { iceServers: [] }, maxConnections: l.maxConnections, maxConnectionsPerKey: l.maxConnectionsPerTorrent });
-        rtc.push(t);
-        return t;
-      },
-    },
+    webrtc: trackedWebRtc(rtc),
   });
   sessions.push(s);
   return s;

@@ -20,7 +20,8 @@ import { createHashPool } from '../../src/platform/hash-pool.node.js';
 import type { HashPool } from '../../src/platform/hash-pool.node.js';
 import { createMemoryStorage } from '../../storage-adapters/memory/index.js';
 import { createTcpTransport } from '../../transports/tcp/index.js';
-import { WebRtcTransport } from '../../transports/webrtc/index.js';
+import type { WebRtcTransport } from '../../transports/webrtc/index.js';
+import { trackedWebRtc } from '../helpers/node-webrtc.js';
 import { createTrackerServer } from '../../tracker-server/index.js';
 import type { TrackerServer } from '../../tracker-server/index.js';
 import { nodeWebSocket } from '../../entry/node.js';
@@ -71,14 +72,7 @@ function session(opts: { tcp: boolean; webrtc: boolean; perTorrent?: number }): 
     webSocket: nodeWebSocket,
     ...(opts.webrtc
       ? {
-          webrtc: {
-            ...(opts.perTorrent !== undefined ? { maxConnectionsPerTorrent: opts.perTorrent } : {}),
-            createConnector: (l) => {
-              const t = new WebRtcTransport({ rtcConfig: { iceServers: [] }, maxConnections: l.maxConnections, maxConnectionsPerKey: l.maxConnectionsPerTorrent });
-              rtc.push(t);
-              return t;
-            },
-          },
+          webrtc: { ...trackedWebRtc(rtc), ...(opts.perTorrent !== undefined ? { maxConnectionsPerTorrent: opts.perTorrent } : {}) },
         }
       : {}),
   });

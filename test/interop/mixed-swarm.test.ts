@@ -24,7 +24,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { CreateTorrent, Session, alertCategory, alertMessage, createTcpTransport, nodeWebSocket } from '../../entry/node.js';
-import { WebRtcTransport } from '../../transports/webrtc/index.js';
+import type { WebRtcTransport } from '../../transports/webrtc/index.js';
+import { trackedWebRtc } from '../helpers/node-webrtc.js';
 import { createTrackerServer } from '../../tracker-server/index.js';
 import { openBrowser } from '../helpers/browser-page.js';
 import type { BrowserHarness, TestPage } from '../helpers/browser-page.js';
@@ -72,13 +73,7 @@ test('one Node session seeds libtorrent over TCP and a Chromium page over WebRTC
     settings: { ...LOOPBACK_SETTINGS, alertMask: alertCategory.error | alertCategory.status | alertCategory.connect, tickInterval: 100 },
     transports: [createTcpTransport({ listenHost: '127.0.0.1', port: 0 })],
     webSocket: nodeWebSocket,
-    webrtc: {
-      createConnector: (l) => {
-        const t = new WebRtcTransport({ rtcConfig: { iceServers: [] }, maxConnections: l.maxConnections, maxConnectionsPerKey: l.maxConnectionsPerTorrent });
-        rtc.push(t);
-        return t;
-      },
-    },
+    webrtc: trackedWebRtc(rtc),
   });
   let lt: LtPeer | undefined;
   let page: TestPage | undefined;

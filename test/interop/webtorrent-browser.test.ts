@@ -22,7 +22,8 @@ import { CreateTorrent } from '../../src/metainfo/create-torrent.js';
 import { alertCategory } from '../../src/session/alert-category.js';
 import type { StorageAdapter } from '../../src/interfaces/storage.js';
 import { createMemoryStorage } from '../../storage-adapters/memory/index.js';
-import { WebRtcTransport } from '../../transports/webrtc/index.js';
+import type { WebRtcTransport } from '../../transports/webrtc/index.js';
+import { trackedWebRtc } from '../helpers/node-webrtc.js';
 import { createTrackerServer } from '../../tracker-server/index.js';
 import { nodeWebSocket } from '../../entry/node.js';
 import { bytes, fillStorage, torrentBytes } from '../unit/session/helpers.js';
@@ -83,13 +84,7 @@ function nodeSession(storage: StorageAdapter): Session {
     storage,
     transports: [],
     webSocket: nodeWebSocket,
-    webrtc: {
-      createConnector: (l) => {
-        const t = new WebRtcTransport({ rtcConfig: { iceServers: [] }, maxConnections: l.maxConnections, maxConnectionsPerKey: l.maxConnectionsPerTorrent });
-        rtc.push(t);
-        return t;
-      },
-    },
+    webrtc: trackedWebRtc(rtc),
   });
   sessions.push(s);
   return s;
