@@ -63,6 +63,13 @@ export interface TorrentStorage {
   write(piece: number, offset: number, data: Uint8Array): Promise<void>;
   /** Reads `length` bytes at `offset` within `piece` into a new buffer. */
   read(piece: number, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Optional: reads `out.length` bytes at `offset` within `piece` into `out` (the caller's buffer, reused
+   * across reads so reading allocates nothing), with the same rules as `read` (range checks, zeroes for
+   * unwritten bytes and pads). The adapter may fill `out` until the promise settles and never touches it
+   * afterwards; on rejection its contents are unspecified.
+   */
+  readInto?(piece: number, offset: number, out: Uint8Array): Promise<void>;
   /** Makes completed writes durable (fsync / transaction commit). */
   flush?(): Promise<void>;
   /** Moves the data to a new location (fs: a directory). Data stays whole in one place if it fails. */

@@ -12,7 +12,11 @@
  * - A block is written only if its request is still wanted when the read completes: not cancelled, and we
  *   are not choking the peer (unless the piece is allowed fast). Otherwise it is dropped and, with the fast
  *   extension, rejected (BEP 6: every request gets a piece or a reject).
+ * - A block read may carry a release handle (block-release.ts): a block we drop is released here; a block
+ *   passed to `sendBlock` belongs to the connection and its stream from then on.
  */
+
+import { releaseBlock } from './block-release.js';
 
 /** What the uploader needs from its connection. */
 export interface UploadHost {
@@ -187,10 +191,15 @@ export class Uploader {
     const { index, begin, length } = slot;
     const cancelled = slot.cancelled;
     this.#release(slot);
-    if (this.#closed) return;
+    if (this.#closed) {
+      releaseBlock(block);
+      return;
+    }
     if (block.length !== length) {
+      releaseBlock(block);
       this.#host.readFailed(index, begin, length, new RangeError(`read returned ${block.length} bytes, expected ${length}`));
     } else if (cancelled || !this.#host.canServe(index)) {
+      releaseBlock(block);
       this.#host.reject(index, begin, length);
     } else if (!this.#host.sendBlock(index, begin, block)) {
       this.#blocked = true;

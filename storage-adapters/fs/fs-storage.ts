@@ -164,21 +164,32 @@ class FsStorage implements FsTorrentStorage {
     return this.gate.run(async () => {
       const abs = checkRange(this.layout, piece, offset, length);
       const out = readBuffer(length);
-      for (const s of fileSpans(this.layout, abs, length)) {
-        const view = out.subarray(s.bufferOffset, s.bufferOffset + s.length);
-        if (this.layout.files[s.file]?.pad === true) {
-          view.fill(0);
-          continue;
-        }
-        const p = await this.pathOf(s.file, false);
-        const read = await this.pool.with(p, false, async (fh) => {
-          await readFully(fh, view, s.fileOffset, p);
-          return true;
-        });
-        if (read === undefined) view.fill(0); // missing file: zeroes
-      }
+      await this.fill(abs, out);
       return out;
     });
+  }
+
+  readInto(piece: number, offset: number, out: Uint8Array): Promise<void> {
+    return this.gate.run(async () => {
+      await this.fill(checkRange(this.layout, piece, offset, out.length), out);
+    });
+  }
+
+  /** Fills `out` with the torrent's bytes from absolute offset `abs` (range already checked). */
+  private async fill(abs: number, out: Uint8Array): Promise<void> {
+    for (const s of fileSpans(this.layout, abs, out.length)) {
+      const view = out.subarray(s.bufferOffset, s.bufferOffset + s.length);
+      if (this.layout.files[s.file]?.pad === true) {
+        view.fill(0);
+        continue;
+      }
+      const p = await this.pathOf(s.file, false);
+      const read = await this.pool.with(p, false, async (fh) => {
+        await readFully(fh, view, s.fileOffset, p);
+        return true;
+      });
+      if (read === undefined) view.fill(0); // missing file: zeroes
+    }
   }
 
   flush(): Promise<void> {

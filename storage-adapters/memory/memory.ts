@@ -109,6 +109,12 @@ export function createMemoryStorage(opts: MemoryStorageOptions = {}): MemoryStor
           copyOut(abs, out);
           return out;
         }),
+      readInto: (piece, offset, out) =>
+        gate.run(async () => {
+          const abs = checkRange(layout, piece, offset, out.length);
+          out.fill(0); // copyOut skips chunks never written: those bytes read as zeroes
+          copyOut(abs, out);
+        }),
       flush: () => gate.run(async () => undefined),
       stat: () =>
         gate.run(async () => layout.files.map((f, i) => {

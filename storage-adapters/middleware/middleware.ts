@@ -1,7 +1,8 @@
 /**
  * Test wrappers around any {@link StorageAdapter}: inject faults, add latency, or record timings.
  * Each wraps the adapter's `open` and every call of the storages it returns; optional members
- * (`flush`, `move`, `stat`) are present on the wrapper exactly when the wrapped storage has them.
+ * (`readInto`, `flush`, `move`, `stat`) are present on the wrapper exactly when the wrapped storage has
+ * them. A `readInto` counts as a `read` of `out.length` bytes (the hooks see `[piece, offset, length]`).
  */
 import type { StorageAdapter, StorageOpenOptions, TorrentLayout, TorrentStorage } from '../../src/interfaces/storage.js';
 
@@ -18,7 +19,8 @@ function wrapStorage(inner: TorrentStorage, around: Around): TorrentStorage {
     close: () => around('close', [], () => inner.close()),
     destroy: () => around('destroy', [], () => inner.destroy()),
   };
-  const { flush, move, stat } = inner;
+  const { readInto, flush, move, stat } = inner;
+  if (readInto) s.readInto = (piece, offset, out) => around('read', [piece, offset, out.length], () => readInto.call(inner, piece, offset, out));
   if (flush) s.flush = () => around('flush', [], () => flush.call(inner));
   if (move) s.move = (to) => around('move', [to], () => move.call(inner, to));
   if (stat) s.stat = () => around('stat', [], () => stat.call(inner));

@@ -8,7 +8,8 @@
  *   - python3-libtorrent 2.0.8: test/interop/py/lt_peer.py, uTP off, the seed in seed mode.
  * Figures per leech: throughput from spawning the leech to its `done` line, throughput from its first
  * payload byte to done (the leech's own clock), CPU seconds and peak RSS (self-reported through
- * getrusage; /proc is read as a cross-check when the process is still there), and our ratios to
+ * getrusage; /proc is read as a cross-check when the process is still there), the seed's CPU seconds and
+ * peak RSS from /proc when the leech is done (start-up included), and our ratios to
  * libtorrent against the targets (≥ 1.5× throughput, CPU ≤ libtorrent's, RSS ≤ 150 MB).
  * The leech's copy is deleted after every run. Run alone: `npx tsx test/bench/transfer.bench.ts [runs]`.
  */
@@ -58,6 +59,8 @@ interface RunResult {
   cpuSeconds: number;
   maxRSS: number;
   proc: ProcStats | undefined;
+  /** The seed's CPU seconds and peak RSS from /proc when the leech finished (start-up included). */
+  seed: ProcStats | undefined;
 }
 
 interface Contender {
@@ -96,6 +99,7 @@ async function runOnce(c: Contender, torrent: string, dataDir: string): Promise<
     leech = c.leech(torrent, out, Number(ready.port));
     const done: JsonEvent = await leech.waitFor('done', TIMEOUT_MS);
     const proc = leech.proc.pid === undefined ? undefined : procStats(leech.proc.pid);
+    const seedStats = seed.proc.pid === undefined ? undefined : procStats(seed.proc.pid);
     const bytes = Number(done.bytes);
     if (bytes !== SIZE) throw new Error(`${c.name} leech reported ${bytes} bytes, expected ${SIZE}`);
     const first = typeof done.firstByteSeconds === 'number' ? done.firstByteSeconds : undefined;
@@ -106,6 +110,7 @@ async function runOnce(c: Contender, torrent: string, dataDir: string): Promise<
       cpuSeconds: Number(done.cpuSeconds),
       maxRSS: Number(done.maxRSS),
       proc,
+      seed: seedStats,
     };
   } finally {
     await Promise.all([leech?.stop('SIGTERM'), seed.stop('SIGTERM')]);
@@ -119,7 +124,8 @@ const mb = (n: number): string => `${(n / 1e6).toFixed(0)} MB`;
 function describe(name: string, r: RunResult): string {
   const cross = r.proc === undefined ? '' : `  [/proc: ${r.proc.cpuSeconds.toFixed(2)} CPU-s, HWM ${mb(r.proc.peakRSS)}]`;
   return `  ${name.padEnd(11)} ${mbps(r.bytes, r.wallSeconds)} MB/s spawn→done (${r.wallSeconds.toFixed(2)} s), ${mbps(r.bytes, r.transferSeconds)} MB/s first byte→done, `
-    + `leech ${r.cpuSeconds.toFixed(2)} CPU-s, peak RSS ${mb(r.maxRSS)}${cross}`;
+    + `leech ${r.cpuSeconds.toFixed(2)} CPU-s, peak RSS ${mb(r.maxRSS)}${cross}`
+    + (r.seed === undefined ? '' : `; seed ${r.seed.cpuSeconds.toFixed(2)} CPU-s, HWM ${mb(r.seed.peakRSS)}`);
 }
 
 /** Prints throughput, leech CPU and RSS for swarmkit and libtorrent, and our ratios. */

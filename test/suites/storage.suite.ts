@@ -247,6 +247,33 @@ export function storageSuite(name: string, setup: () => Promise<StorageSuiteFixt
       expectBytes(await s.read(0, 0, 5000), pattern(0, 5000));
     });
 
+    it('readInto (when the adapter has it) fills the caller\'s buffer exactly like read, and checks ranges', async () => {
+      const layout = multiFile();
+      const s = await open(layout);
+      if (!s.readInto) return;
+      await writeAll(s, layout, 5);
+      // One reused buffer, dirtied between reads: every byte must be overwritten (pads and sparse ranges too).
+      const buf = new Uint8Array(layout.pieceLength);
+      for (let i = 0; i < layout.pieceCount; i++) {
+        const size = sizeOf(layout, i);
+        for (const [from, to] of [[0, size], [1, Math.min(size, 7001)], [size - 1, size]] as const) {
+          const out = buf.subarray(0, to - from).fill(0xee);
+          await s.readInto(i, from, out);
+          expectBytes(out, await s.read(i, from, to - from), `piece ${i} [${from}, ${to})`);
+        }
+      }
+      const fresh = await open(makeLayout([70000], 16384));
+      const out = new Uint8Array(16384).fill(0xee);
+      await fresh.readInto!(1, 0, out);
+      expectBytes(out, new Uint8Array(16384), 'never written: zeroes');
+      const last = layout.pieceCount - 1;
+      await expectCode(s.readInto(last, 0, new Uint8Array(sizeOf(layout, last) + 1)), 'storage_out_of_range');
+      await expectCode(s.readInto(layout.pieceCount, 0, new Uint8Array(1)), 'storage_out_of_range');
+      await expectCode(s.readInto(-1, 0, new Uint8Array(1)), 'storage_out_of_range');
+      await s.close();
+      await expectCode(s.readInto(0, 0, new Uint8Array(1)), 'storage_closed');
+    });
+
     it('rejects an inconsistent layout with invalid_argument', async () => {
       const layout = singleFile();
       await expectCode(fx.adapter.open({ ...layout, pieceCount: layout.pieceCount + 1 }), 'invalid_argument');

@@ -11,6 +11,10 @@
  *   socket's `drain` is forwarded. `writev` corks the socket and uncorks it on the next tick (after the
  *   current microtasks), so every block an uploader sends in one burst of read completions leaves in one
  *   writev(2) without concatenating; a plain `write` in between joins the same batch, in order.
+ * - Block release (src/peer/block-release.ts): a chunk carrying a release handle (a view of a recycled
+ *   upload buffer) is released from the socket's write callback, which node runs once the bytes were
+ *   handed to the kernel or the write failed (destroy included): never while node still holds the chunk.
+ *   A chunk dropped because the socket is no longer writable is released at once.
  * - Until a sink is set nothing is read past what already arrived (no `data` listener; with `onread`,
  *   reading stops after a chunk is parked), so TCP flow control holds the remote back.
  * - `pause`/`resume` map to `socket.pause`/`resume`; a chunk that still arrives while paused (or before
@@ -24,6 +28,10 @@
 import type { Socket } from 'node:net';
 import type { PeerAddress, PeerStream, StreamSink } from '../../src/interfaces/transport.js';
 import { mapSocketError } from './errors.js';
+
+/** The release handle a block view may carry (src/peer/block-release.ts; a registered symbol, no import). */
+const BLOCK_RELEASE = Symbol.for('swarmkit.blockRelease');
+const releaseOf = (c: Uint8Array): (() => void) | undefined => (c as Uint8Array & { [BLOCK_RELEASE]?: () => void })[BLOCK_RELEASE];
 
 /** Options for {@link socketToPeerStream}. */
 export interface SocketStreamOptions {
@@ -114,20 +122,30 @@ export class TcpPeerStream implements PeerStream {
 
   write(data: Uint8Array): boolean {
     const s = this.#socket;
-    if (!s.writable) return false;
-    return s.write(data);
+    const release = releaseOf(data);
+    if (!s.writable) {
+      release?.();
+      return false;
+    }
+    return release === undefined ? s.write(data) : s.write(data, release);
   }
 
   writev(chunks: readonly Uint8Array[]): boolean {
     const s = this.#socket;
-    if (!s.writable) return false;
+    if (!s.writable) {
+      for (const c of chunks) releaseOf(c)?.();
+      return false;
+    }
     if (!this.#corked) {
       this.#corked = true;
       s.cork();
       process.nextTick(this.#uncork);
     }
     let ok = true;
-    for (const c of chunks) ok = s.write(c);
+    for (const c of chunks) {
+      const release = releaseOf(c);
+      ok = release === undefined ? s.write(c) : s.write(c, release);
+    }
     return ok;
   }
 

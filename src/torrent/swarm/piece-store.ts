@@ -24,10 +24,12 @@
  * torrent's readPiece) come from its buffer until then, so no read ever sees storage without the bytes.
  *
  * Upload path: whole verified pieces are read once and kept in a small LRU (`cacheBytes`), so serving
- * 16 KiB requests does not cost one storage read each.
+ * 16 KiB requests does not cost one storage read each; its buffers are recycled once every block view
+ * handed out of them was released (upload-cache.ts).
  */
 import type { TorrentStorage } from '../../interfaces/storage.js';
 import { copyInto, sharedBytes } from '#platform/hash-shared';
+import { UploadCache } from './upload-cache.js';
 
 interface Building {
   /** The piece's bytes as they arrive (a view of a pooled buffer), or undefined in write-through mode. */
@@ -39,10 +41,9 @@ interface Building {
 /** Collects blocks, writes pieces, reads pieces back; see the file comment. */
 export class PieceStore {
   readonly #building = new Map<number, Building>();
-  readonly #cache = new Map<number, Promise<Uint8Array>>();
+  readonly #uploads: UploadCache;
   /** Verified pieces whose write is still in flight: reads are served from these bytes (see serveUntilWritten). */
   readonly #unwritten = new Map<number, Uint8Array>();
-  #cached = 0;
   #buffered = 0;
   #inflight = 0;
   /** Idle piece buffers, each exactly `pieceLength` bytes over its whole (Shared)ArrayBuffer. */
@@ -57,11 +58,12 @@ export class PieceStore {
     private readonly storage: TorrentStorage,
     private readonly pieceSize: (i: number) => number,
     private readonly bufferBudget: number,
-    private readonly cacheBytes: number,
+    cacheBytes: number,
     private readonly pieceLength: number = pieceSize(0),
     private readonly shared = false,
   ) {
     this.#maxFree = Math.max(1, Math.floor(bufferBudget / Math.max(1, pieceLength)));
+    this.#uploads = new UploadCache(storage, pieceSize, cacheBytes, pieceLength);
   }
 
   /** A buffer for a piece of `size` bytes: a pooled one (or a view of one, for the short last piece). */
@@ -186,40 +188,20 @@ export class PieceStore {
     return this.#building.has(piece);
   }
 
-  /** Reads a block of a verified piece for upload, through the piece cache. */
+  /**
+   * A block of a verified piece for upload, through the piece cache. The result may be a view of a pooled
+   * buffer carrying a release handle (src/peer/block-release.ts, upload-cache.ts): release it once it will
+   * never be read again, or never (then its buffer is not reused).
+   */
   readBlock(piece: number, begin: number, length: number): Promise<Uint8Array> {
     const fresh = this.unwritten(piece, begin, length);
     if (fresh !== undefined) return Promise.resolve(fresh);
-    const size = this.pieceSize(piece);
-    if (size > this.cacheBytes) return this.storage.read(piece, begin, length);
-    let p = this.#cache.get(piece);
-    if (p === undefined) {
-      while (this.#cached + size > this.cacheBytes && this.#cache.size > 0) {
-        const [oldest] = this.#cache.keys();
-        this.#cache.delete(oldest!);
-        this.#cached -= this.pieceSize(oldest!);
-      }
-      p = this.storage.read(piece, 0, size);
-      this.#cache.set(piece, p);
-      this.#cached += size;
-      p.catch(() => {
-        if (this.#cache.get(piece) === p) {
-          this.#cache.delete(piece);
-          this.#cached -= size;
-        }
-      });
-    } else {
-      // LRU: move to the back.
-      this.#cache.delete(piece);
-      this.#cache.set(piece, p);
-    }
-    return p.then((data) => data.subarray(begin, begin + length));
+    return this.#uploads.read(piece, begin, length);
   }
 
   /** Forgets cached pieces and partial data. */
   clear(): void {
-    this.#cache.clear();
-    this.#cached = 0;
+    this.#uploads.clear();
     this.#building.clear();
     this.#unwritten.clear();
     this.#buffered = 0;
