@@ -510,9 +510,9 @@ export class Torrent {
       maxConnections: () => this.#link.maxConnections(),
       post: (type, fields) => this.#post(type, fields),
       pieceVerified: (i, data) => {
-        // A reader waits for a piece whose deadline has fallen due: keep its bytes for that reader's readPiece.
-        const due = this.#prios.deadlines.get(i);
-        if (data !== undefined && due !== undefined && due <= Date.now()) this.#fresh.put(i, data);
+        // `data` comes only with a piece whose deadline had fallen due (the swarm decided, on its clock): a
+        // reader waits for it, so keep its bytes for that reader's readPiece.
+        if (data !== undefined) this.#fresh.put(i, data);
         this.#pieceVerified(i);
       },
       storageFailed: (err, op) => {

@@ -237,7 +237,8 @@ export class ChannelStream implements PeerStream {
 
   /**
    * Takes the next message off the queue: a maxMessageSize slice of a write at least that large (a
-   * view), a single write as it is, or several whole writes that fit together, copied into the reused scratch buffer (valid until the next call).
+   * view), a single write as it is, or several whole writes that fit together, copied into the reused
+   * scratch buffer (valid until the next call).
    */
   #nextMessage(): Uint8Array {
     const q = this.#queue;
