@@ -28,9 +28,11 @@ import { answerQuery, sendError } from './responder.js';
 import type { ResponderContext } from './responder.js';
 import { RoutingTable } from './routing-table.js';
 import { RpcManager } from './rpc.js';
+import type { RpcReply } from './rpc.js';
 import { defaultDhtSettings } from './settings.js';
 import type { DhtEvent, DhtSettings, DhtState, DhtStats } from './settings.js';
 import { TokenManager } from './tokens.js';
+import { mayBeTrimmed, PingWaiters } from './verify-wait.js';
 
 /** Options for {@link DhtNode}. */
 export interface DhtNodeOptions {
@@ -84,6 +86,7 @@ export class DhtNode {
   private readonly voter: ExternalIpVoter;
   private readonly verified = new Map<string, number>();
   private readonly pinging = new Set<string>();
+  private readonly pings: PingWaiters;
   private readonly pendingSeeds: CompactNode[] = [];
   private started = false;
   private closed = false;
@@ -100,6 +103,7 @@ export class DhtNode {
     this.settings = { ...defaultDhtSettings, ...opts.settings };
     this.clock = opts.clock ?? systemClock;
     this.timers = new TimerSet(this.clock);
+    this.pings = new PingWaiters(this.timers, () => this.clock.now());
     this.log = opts.logger ?? silentLogger;
     this.family = socket.address.host.includes(':') ? 6 : 4;
     this.voter = new ExternalIpVoter(opts.externalIP);
@@ -159,6 +163,7 @@ export class DhtNode {
     if (this.closed) return;
     this.closed = true;
     this.rpc.close();
+    this.pings.close();
     this.timers.clear();
     if (this.started) this.socket.setSink({ message: () => {}, close: () => {} });
   }
@@ -320,7 +325,7 @@ export class DhtNode {
     this.c.bytesIn += data.length;
     const msg = decodeKrpcSafe(data, this.settings.maxPacket);
     if (msg.y === 'r' || msg.y === 'e') {
-      if (this.rpc.handle(msg, from)) this.c.responsesIn++;
+      if (this.rpc.handle(msg, from, data.length)) this.c.responsesIn++;
       return;
     }
     if (this.settings.readOnly) return;
@@ -341,6 +346,7 @@ export class DhtNode {
     answerQuery(this.responder, msg, from, data.length)
       .catch((err: unknown) => this.log.warn('dht query handler failed', { err }))
       .finally(() => {
+        if (msg.method === 'ping') this.pings.answered(from);
         if (!msg.readOnly && !this.closed) this.maybeVerify(msg.id, from);
       });
   }
@@ -358,7 +364,7 @@ export class DhtNode {
   }
 
   /** Sends a query; a response verifies the source and may add it to the routing table. */
-  private async queryNode(to: PeerAddress, method: string, args: Record<string, Uint8Array | number>, expectId?: Uint8Array): Promise<KrpcResponse> {
+  private async queryNode(to: PeerAddress, method: string, args: Record<string, Uint8Array | number>, expectId?: Uint8Array): Promise<RpcReply> {
     this.c.queriesOut++;
     try {
       const r = await this.rpc.query({ host: to.host, port: to.port }, method, { id: this.table.ownId, ...args });
@@ -408,12 +414,29 @@ export class DhtNode {
       {
         ownId: this.table.ownId,
         timers: this.timers,
-        query: (n) => this.queryNode(n, method, { [argName]: target }, this.table.has(n.id) ? n.id : undefined),
-        nodesOf: (r) => decodeCompactNodes(asBytes(r.r.get(this.family === 4 ? 'nodes' : 'nodes6')), this.family, 64),
+        query: (n) => this.lookupQuery(n, method, { [argName]: target }),
+        nodesOf: (r) => this.nodesOf(r),
         onResponse,
       },
       { alpha: s.alpha, k: s.k, softTimeoutMs: s.softTimeoutMs, restrictIps: s.restrictSearchIps },
     );
+  }
+
+  private nodesOf(r: KrpcResponse): CompactNode[] {
+    return decodeCompactNodes(asBytes(r.r.get(this.family === 4 ? 'nodes' : 'nodes6')), this.family, 64);
+  }
+
+  /**
+   * One lookup query. A reply the node may have trimmed because it has not verified us yet
+   * (verify-wait.ts) is asked for again once we have answered that node's verification ping.
+   */
+  private async lookupQuery(n: CompactNode, method: string, args: Record<string, Uint8Array>): Promise<KrpcResponse> {
+    const expectId = this.table.has(n.id) ? n.id : undefined;
+    const sent = this.clock.now();
+    const first = await this.queryNode(n, method, args, expectId);
+    if (!mayBeTrimmed(first, this.nodesOf(first).length, this.settings.k)) return first;
+    if (!(await this.pings.wait(n, sent, this.settings.softTimeoutMs / 2)) || this.closed) return first;
+    return this.queryNode(n, method, args, expectId).catch(() => first);
   }
 
   private routers: CompactNode[] = [];

@@ -15,10 +15,17 @@ import { randomBytes } from './node-id.js';
 /** Sends a datagram; resolves false when it was not sent (traffic cap, socket error). */
 export type SendFn = (data: Uint8Array, to: PeerAddress) => Promise<boolean>;
 
+/** A response with the sizes of its query and of itself on the wire (amplification checks). */
+export interface RpcReply extends KrpcResponse {
+  readonly querySize: number;
+  readonly replySize: number;
+}
+
 interface Pending {
   readonly key: string;
   readonly to: PeerAddress;
-  readonly resolve: (r: KrpcResponse) => void;
+  readonly querySize: number;
+  readonly resolve: (r: RpcReply) => void;
   readonly reject: (e: Error) => void;
   readonly cancel: () => void;
 }
@@ -61,7 +68,7 @@ export class RpcManager {
    * Sends a query and resolves with the response. Rejects with `timeout`, with `connection_failed`
    * when it could not be sent, with `invalid_message` for a KRPC error reply, or `aborted` on close.
    */
-  query(to: PeerAddress, method: string, args: Record<string, BEncodable>): Promise<KrpcResponse> {
+  query(to: PeerAddress, method: string, args: Record<string, BEncodable>): Promise<RpcReply> {
     if (this.closed) return Promise.reject(new TorrentError('aborted', 'DHT closed'));
     if (this.pending.size >= this.maxOutstanding) {
       return Promise.reject(new TorrentError('connection_failed', 'too many outstanding DHT queries'));
@@ -69,14 +76,14 @@ export class RpcManager {
     let t = randomBytes(2);
     while (this.pending.has(hex(t))) t = randomBytes(2);
     const key = hex(t);
-    return new Promise<KrpcResponse>((resolve, reject) => {
+    return new Promise<RpcReply>((resolve, reject) => {
       const cancel = this.timers.after(this.timeoutMs, () => {
         if (this.pending.get(key)?.to !== to) return;
         this.pending.delete(key);
         reject(new TorrentError('timeout', `DHT ${method} to ${to.host}:${to.port} timed out`));
       });
-      this.pending.set(key, { key, to, resolve, reject, cancel });
       const data = encodeQuery(t, method, args, this.opts.readOnly ?? false);
+      this.pending.set(key, { key, to, querySize: data.length, resolve, reject, cancel });
       this.send(data, to).then(
         (ok) => {
           if (!ok) this.fail(key, new TorrentError('connection_failed', 'DHT query not sent (traffic cap or socket error)'));
@@ -86,14 +93,17 @@ export class RpcManager {
     });
   }
 
-  /** Routes a response or error; false when it matches no outstanding query from that address. */
-  handle(msg: KrpcResponse | KrpcErrorMessage, from: PeerAddress): boolean {
+  /**
+   * Routes a response or error; false when it matches no outstanding query from that address.
+   * `size` is the datagram's length.
+   */
+  handle(msg: KrpcResponse | KrpcErrorMessage, from: PeerAddress, size = 0): boolean {
     const key = hex(msg.t);
     const p = this.pending.get(key);
     if (!p || addrKey(p.to) !== addrKey(from)) return false;
     this.pending.delete(key);
     p.cancel();
-    if (msg.y === 'r') p.resolve(msg);
+    if (msg.y === 'r') p.resolve({ ...msg, querySize: p.querySize, replySize: size });
     else p.reject(new TorrentError('invalid_message', `DHT error ${msg.code}: ${msg.message}`, { details: { code: msg.code } }));
     return true;
   }
