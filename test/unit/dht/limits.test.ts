@@ -19,27 +19,35 @@ describe('tokens', () => {
 });
 
 describe('PerIpLimiter (case 26)', () => {
-  it('blocks an IP sending more than the rate, for the block time, and not others', () => {
+  it('blocks an IP sending more than ten seconds of the rate at once, for the block time, and not others', () => {
     const l = new PerIpLimiter(5, 60_000);
     let ok = 0;
-    for (let i = 0; i < 20; i++) if (l.allow('6.6.6.6', 1000 + i)) ok++;
-    expect(ok).toBe(5);
+    for (let i = 0; i < 80; i++) if (l.allow('6.6.6.6', 1000 + i)) ok++;
+    expect(ok).toBe(50);
     expect(l.isBlocked('6.6.6.6', 1100)).toBe(true);
     expect(l.allow('6.6.6.6', 30_000)).toBe(false); // still blocked although the bucket refilled
     expect(l.allow('7.7.7.7', 1100)).toBe(true);
     expect(l.allow('6.6.6.6', 62_000)).toBe(true);
   });
 
-  it('allows a steady 5/s', () => {
+  it('allows a steady 5/s and bursts of several nodes behind one address, blocks a sustained 6/s', () => {
     const l = new PerIpLimiter(5, 60_000);
     for (let i = 0; i < 100; i++) expect(l.allow('1.1.1.1', i * 200)).toBe(true);
+    // three nodes bootstrapping at once: 15 queries in 100 ms
+    for (let i = 0; i < 15; i++) expect(l.allow('2.2.2.2', i * 7)).toBe(true);
+    let t = 0;
+    let first = -1;
+    for (let i = 0; i < 600 && first < 0; i++, t += 1000 / 6) if (!l.allow('3.3.3.3', t)) first = t;
+    expect(first).toBeGreaterThan(40_000); // 50 tokens drained at 1/s net: blocked after ~50 s
+    expect(first).toBeLessThan(60_000);
   });
 
   it('bounds its table and prunes idle entries', () => {
     const l = new PerIpLimiter(5, 60_000, 100);
     for (let i = 0; i < 100; i++) l.allow(`10.0.0.${i}`, 0);
     expect(l.allow('10.0.1.1', 0)).toBe(false); // full, nothing idle: fail closed
-    expect(l.allow('10.0.1.1', 5000)).toBe(true); // idle entries pruned
+    expect(l.allow('10.0.1.1', 100)).toBe(false); // buckets not yet full again: still tracked
+    expect(l.allow('10.0.1.1', 5000)).toBe(true); // idle entries (full buckets) pruned
     expect(l.size).toBeLessThanOrEqual(100);
   });
 });
