@@ -8,6 +8,12 @@
  * - Piece k of the window (k = 0 for the reader's piece) gets the deadline
  *   firstDeadlineMs + k × step, where step is the time one piece takes at the measured rate
  *   (pieceLength / rate), clamped to [minStepMs, maxStepMs]; with no rate yet, defaultStepMs.
+ * - Slow start: the first plan after the window is created or cleared (a new reader, a seek) covers at
+ *   most `startPieces` pieces (default 2); the full window follows when the reader enters its next piece.
+ *   A cold seek's first piece then has the peers, their upload queues and both ends' CPUs to itself: a
+ *   full window would send up to hundreds of read-ahead requests while it downloads, and on a busy machine
+ *   the reader waited for those writes (and for the seed serving them) before it got its first byte. The
+ *   reader's second piece is still asked for at once, so reading on from a seek does not stall.
  * - Pieces already verified get no deadline (reading them costs no network).
  * - Deadlines are re-set each time the reader enters a new piece (they become more urgent as it
  *   approaches), pieces that leave the window have theirs reset, and clear() resets every deadline this
@@ -30,6 +36,8 @@ export interface ReadAheadOptions {
   /** Bounds of the measured step (defaults 20 ms and 2000 ms). */
   minStepMs?: number;
   maxStepMs?: number;
+  /** Pieces in the first plan after a seek or a new reader (slow start; default 2; below 1: the default). */
+  startPieces?: number;
 }
 
 /** {@link ReadAheadOptions} with every default filled in. */
@@ -43,6 +51,7 @@ const DEFAULTS: ResolvedReadAhead = {
   defaultStepMs: 250,
   minStepMs: 20,
   maxStepMs: 2000,
+  startPieces: 2,
 };
 
 /** Fills in defaults; non-finite or negative values fall back to the default. */
@@ -61,6 +70,7 @@ export function resolveReadAhead(opts: ReadAheadOptions = {}): ResolvedReadAhead
     defaultStepMs: pick('defaultStepMs'),
     minStepMs,
     maxStepMs: Math.max(minStepMs, pick('maxStepMs')),
+    startPieces: pick('startPieces') >= 1 ? Math.floor(pick('startPieces')) : DEFAULTS.startPieces,
   };
 }
 
@@ -86,6 +96,8 @@ export class DeadlineWindow {
   readonly #source: StreamSource;
   readonly #opts: ResolvedReadAhead;
   readonly #set = new Set<number>();
+  /** True until the first plan after construction or clear() (slow start). */
+  #cold = true;
 
   constructor(source: StreamSource, opts: ReadAheadOptions = {}) {
     this.#source = source;
@@ -101,7 +113,9 @@ export class DeadlineWindow {
   advance(current: number, last: number): void {
     const src = this.#source;
     const rate = src.downloadRate();
-    const n = windowPieces(rate, src.pieceLength, this.#opts);
+    const full = windowPieces(rate, src.pieceLength, this.#opts);
+    const n = this.#cold ? Math.min(full, this.#opts.startPieces) : full;
+    this.#cold = false;
     const step = deadlineStepMs(rate, src.pieceLength, this.#opts);
     const end = Math.min(last, current + n - 1);
     for (const p of [...this.#set]) {
@@ -116,6 +130,7 @@ export class DeadlineWindow {
 
   /** Resets every deadline this window set. */
   clear(): void {
+    this.#cold = true;
     for (const p of [...this.#set]) this.#reset(p);
   }
 

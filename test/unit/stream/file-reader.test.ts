@@ -72,7 +72,7 @@ test('bad arguments throw invalid_argument', () => {
 
 test('reads block until pieces arrive; the window gets deadlines (first 0 ms, increasing)', async () => {
   const s = new ReleasingSource({ data: prng(10_000, 5), pieceLength: 1000 });
-  const r = createFileReader(s, { chunkSize: 1000, readAhead: { minWindowBytes: 4000, maxWindowBytes: 4000, defaultStepMs: 100 } });
+  const r = createFileReader(s, { chunkSize: 1000, readAhead: { minWindowBytes: 4000, maxWindowBytes: 4000, defaultStepMs: 100, startPieces: 4 } });
   let got: IteratorResult<Uint8Array> | undefined;
   void r.next().then((x) => (got = x));
   await settle();
@@ -115,7 +115,7 @@ test('memory stays bounded: a slow consumer never makes the reader read ahead of
 
 test('close clears deadlines and ends a pending wait with done', async () => {
   const s = new ReleasingSource({ data: prng(10_000, 5), pieceLength: 1000 });
-  const r = createFileReader(s, { readAhead: { minWindowBytes: 3000, maxWindowBytes: 3000 } });
+  const r = createFileReader(s, { readAhead: { minWindowBytes: 3000, maxWindowBytes: 3000, startPieces: 3 } });
   const p = r.next();
   await settle();
   expect(s.deadlines.size).toBe(3);

@@ -39,7 +39,7 @@ function source(have: Iterable<number> = []): ReleasingSource {
 
 test('advance sets deadlines on the window: first 0 ms, then increasing; verified pieces get none', () => {
   const s = source([2, 3]);
-  const w = new DeadlineWindow(s, { minWindowBytes: 6000, maxWindowBytes: 6000, defaultStepMs: 100 });
+  const w = new DeadlineWindow(s, { minWindowBytes: 6000, maxWindowBytes: 6000, defaultStepMs: 100, startPieces: 6 });
   w.advance(0, 63);
   expect(w.pieces).toEqual([0, 1, 4, 5]);
   expect([...s.deadlines].sort((a, b) => a[0] - b[0])).toEqual([[0, 0], [1, 100], [4, 400], [5, 500]]);
@@ -47,7 +47,7 @@ test('advance sets deadlines on the window: first 0 ms, then increasing; verifie
 
 test('advance moves the window: pieces left behind are reset, new ones set, nothing past the range end', () => {
   const s = source();
-  const w = new DeadlineWindow(s, { minWindowBytes: 3000, maxWindowBytes: 3000, defaultStepMs: 50 });
+  const w = new DeadlineWindow(s, { minWindowBytes: 3000, maxWindowBytes: 3000, defaultStepMs: 50, startPieces: 3 });
   w.advance(0, 10);
   expect(w.pieces).toEqual([0, 1, 2]);
   s.release(0);
@@ -77,6 +77,25 @@ test('the window grows with the measured rate', () => {
   s.rate = 1e9;
   w.advance(0, 63);
   expect(w.pieces.length).toBe(20); // capped
+});
+
+test('slow start: the first plan after creation or clear() covers startPieces, the next the whole window', () => {
+  const s = source();
+  const w = new DeadlineWindow(s, { minWindowBytes: 5000, maxWindowBytes: 5000, defaultStepMs: 100 });
+  w.advance(10, 63);
+  expect(w.pieces).toEqual([10, 11]); // default startPieces 2: the reader's piece and the next
+  expect(s.deadlines.get(10)).toBe(0);
+  w.advance(11, 63); // the reader entered its next piece: the full window
+  expect(w.pieces).toEqual([11, 12, 13, 14, 15]);
+  w.clear(); // a seek
+  w.advance(40, 63);
+  expect(w.pieces).toEqual([40, 41]);
+  const one = new DeadlineWindow(source(), { minWindowBytes: 5000, startPieces: 1 });
+  one.advance(0, 63);
+  expect(one.pieces).toEqual([0]);
+  const bad = new DeadlineWindow(source(), { minWindowBytes: 5000, startPieces: 0 }); // < 1: the default
+  bad.advance(0, 63);
+  expect(bad.pieces).toEqual([0, 1]);
 });
 
 test('clear survives a source that throws (torrent removed)', () => {
