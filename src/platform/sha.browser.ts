@@ -32,5 +32,16 @@ export function sha256Sync(_data: Uint8Array): Uint8Array {
   throw new TorrentError('not_supported', 'synchronous SHA-256 is not available in browsers');
 }
 
+/** An incremental synchronous SHA-1 (Node only): feed bytes in order, then take the digest once. */
+export interface Sha1Stream {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+/** Not available in browsers. */
+export function sha1Stream(): Sha1Stream {
+  throw new TorrentError('not_supported', 'synchronous SHA-1 is not available in browsers');
+}
+
 /** Whether the synchronous functions are real (Node) rather than unavailable (browser). */
 export const hasSyncHash = false;

@@ -24,5 +24,23 @@ export function sha256Sync(data: Uint8Array): Uint8Array {
   return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
 }
 
+/** An incremental synchronous SHA-1 (Node only): feed bytes in order, then take the digest once. */
+export interface Sha1Stream {
+  update(data: Uint8Array): void;
+  digest(): Uint8Array;
+}
+
+/** A new incremental SHA-1 (Node only). */
+export function sha1Stream(): Sha1Stream {
+  const h = createHash('sha1');
+  return {
+    update: (data) => { h.update(data); },
+    digest: () => {
+      const d = h.digest();
+      return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    },
+  };
+}
+
 /** Whether the synchronous functions are real (Node) rather than unavailable (browser). */
 export const hasSyncHash = true;

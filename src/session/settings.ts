@@ -108,6 +108,12 @@ export interface SettingsPack {
   ssrfMitigation: boolean;
   /** Milliseconds between session ticks (rates, timeouts). */
   tickInterval: number;
+  /**
+   * Milliseconds a torrent stays interested in the peers it was downloading from after its last piece
+   * deadline is cleared (a stream closed or moved), so the next seek does not wait an interested → unchoke
+   * round trip. 0: drop interest at once. Not a libtorrent setting.
+   */
+  deadlineInterestLinger: number;
   autoManageInterval: number;
   maxPeerRecvBufferSize: number;
   sendBufferWatermark: number;
@@ -184,6 +190,7 @@ export const defaultSettings: Readonly<SettingsPack> = Object.freeze({
   validateHttpsTrackers: true,
   ssrfMitigation: true,
   tickInterval: 500,
+  deadlineInterestLinger: 10_000,
   autoManageInterval: 30,
   maxPeerRecvBufferSize: 2_097_152,
   sendBufferWatermark: 512_000,
@@ -282,6 +289,7 @@ const RULES: { readonly [K in keyof SettingsPack]: Rule } = {
   validateHttpsTrackers: bool,
   ssrfMitigation: bool,
   tickInterval: int(1, 60_000),
+  deadlineInterestLinger: int(0, 600_000),
   autoManageInterval: int(1),
   maxPeerRecvBufferSize: int(1),
   sendBufferWatermark: int(1),

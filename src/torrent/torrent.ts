@@ -440,11 +440,15 @@ export class Torrent {
   /** Gets or sets one piece's priority. */
   piecePriority(i: number, p?: number): number { return this.#prios.piecePriority(i, p); }
   /** Records a deadline for a piece (the picker fetches it first). */
-  setPieceDeadline(piece: number, ms: number): void { this.#prios.setPieceDeadline(piece, ms); }
+  setPieceDeadline(piece: number, ms: number): void {
+    this.#prios.setPieceDeadline(piece, ms);
+    if (this.meta) this.#fresh.prepare(this.meta.pieceLength);
+  }
   /** Removes a piece's deadline. */
   resetPieceDeadline(piece: number): void {
     this.#prios.resetPieceDeadline(piece);
     this.#fresh.delete(piece);
+    if (this.deadlines.size === 0) this.#fresh.release();
   }
   /** Removes every piece deadline. */
   clearPieceDeadlines(): void {

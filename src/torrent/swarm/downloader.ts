@@ -18,6 +18,7 @@ import type { TorrentStorage } from '../../interfaces/storage.js';
 import { PieceVerifier } from '../piece-hash.js';
 import type { PieceHasher } from '../piece-hash.js';
 import type { TorrentMeta } from '../torrent.js';
+import { CriticalHashes } from './critical-hash.js';
 import { PieceStore } from './piece-store.js';
 import { SmartBan } from './smart-ban.js';
 
@@ -74,13 +75,19 @@ export class Downloader {
   readonly store: PieceStore;
   readonly #smartBan: SmartBan;
   readonly #verifier: PieceVerifier;
+  readonly #critical: CriticalHashes;
   readonly #bpp: number;
   #verifying = 0;
   #paused = false;
   readonly #highWater: number;
   #closed = false;
+  readonly #lingerMs: number;
+  /** Interest in peers is kept until then (swarm clock) though nothing is wanted: see updateInterest. */
+  #lingerUntil = -Infinity;
+  #hadDeadlines = false;
 
-  constructor(private readonly host: DownloaderHost, opts: { requestTimeoutMs: number; maxQueueDepth: number }) {
+  constructor(private readonly host: DownloaderHost, opts: { requestTimeoutMs: number; maxQueueDepth: number; interestLingerMs?: number }) {
+    this.#lingerMs = opts.interestLingerMs ?? 0;
     const meta = host.meta;
     this.lengths = new Lengths(meta.totalLength, meta.pieceLength, Number.MAX_SAFE_INTEGER);
     this.picker = new PiecePicker(this.lengths, { sequential: host.sequential() });
@@ -94,6 +101,7 @@ export class Downloader {
     this.store.onWriteError = (err) => host.writeFailed(err);
     this.#smartBan = new SmartBan(host.hasher());
     this.#verifier = new PieceVerifier(meta, host.hasher());
+    this.#critical = new CriticalHashes(meta);
     this.picker.setPiecePriorities(host.piecePriorities());
     for (let i = 0; i < meta.pieceCount; i++) if (host.havePiece(i)) this.picker.pieceVerified(i);
     this.syncDeadlines();
@@ -108,9 +116,13 @@ export class Downloader {
   }
 
   syncDeadlines(): void {
+    const has = this.host.deadlines().size > 0;
+    if (this.#hadDeadlines && !has) this.#lingerUntil = this.host.now() + this.#lingerMs;
+    this.#hadDeadlines = has;
     this.picker.clearDeadlines();
     const offset = this.host.now() - Date.now();
     for (const [i, at] of this.host.deadlines()) if (!this.host.havePiece(i)) this.picker.setPieceDeadline(i, at + offset);
+    this.#critical.retain((i) => this.picker.pieceDeadline(i) !== undefined);
   }
 
   // ---- peers ---------------------------------------------------------------------------------------------
@@ -156,9 +168,17 @@ export class Downloader {
     return !this.host.uploadMode() && this.picker.piecePriority(i) > 0 && !this.host.havePiece(i);
   }
 
-  /** Sends interested / not interested as the peer's pieces and ours dictate. */
+  /**
+   * Sends interested / not interested as the peer's pieces and ours dictate. Interest follows the picker, with one exception for streaming: while the torrent has piece deadlines,
+   * and for `interestLingerMs` after the last one is cleared, a peer we are interested in stays so even
+   * when nothing it has is wanted right now (the deadline piece just arrived, the reader closed). The peer
+   * then keeps us unchoked, and the next seek's requests go out at once instead of after an interested →
+   * unchoke round trip. Interest is never started this way, and ends at the first tick after the linger.
+   */
   updateInterest(p: SwarmPeer): void {
-    const want = !this.host.uploadMode() && this.picker.isInteresting({ bitfield: p.bits, seed: p.seed });
+    const up = this.host.uploadMode();
+    let want = !up && this.picker.isInteresting({ bitfield: p.bits, seed: p.seed });
+    if (!want && !up && p.conn.amInterested && (this.#hadDeadlines || this.host.now() < this.#lingerUntil) && this.picker.haveCount < this.picker.pieceCount) want = true;
     if (want !== p.conn.amInterested) this.#interested(p, want);
     else if (want) this.fill(p);
   }
@@ -219,6 +239,8 @@ export class Downloader {
     for (let j = 0; j < r.cancels.length; j++) this.#cancel(r.cancels[j]!.peer, r.cancels[j]!.block);
     if (r.accepted) {
       this.store.put(index, begin, data);
+      const due = this.picker.pieceDeadline(index);
+      if (due !== undefined) this.#critical.block(index, begin, data, due <= this.host.now());
       if (r.pieceComplete) void this.#verify(index);
     }
     this.fill(p);
@@ -247,8 +269,9 @@ export class Downloader {
     this.#pressure();
     let data: Uint8Array | undefined;
     let written: Promise<void> | undefined;
+    let buffered = false;
     try {
-      ({ data, written } = await this.store.complete(i));
+      ({ data, written, buffered } = await this.store.complete(i));
       if (this.#closed) return;
       // A critical piece (its deadline has fallen due: a reader is blocked on it) is hashed at once, on this
       // thread where the platform can (verifyNow), else by the pool while the write runs, and is announced
@@ -260,8 +283,13 @@ export class Downloader {
       const keep = this.#smartBan.has(i);
       let ok: boolean;
       if (critical) {
-        ok = this.#verifier.verifyNow(i, data) ?? (await this.#verifier.verify(i, data, shared));
+        // Most of the piece was usually hashed while it arrived (critical-hash.ts); anything but a match
+        // there is checked again in full.
+        const running = buffered ? this.#critical.finish(i, data) : undefined;
+        this.#critical.drop(i);
+        ok = running === true || (this.#verifier.verifyNow(i, data) ?? (await this.#verifier.verify(i, data, shared)));
       } else {
+        this.#critical.drop(i);
         // A shared-memory buffer is hashed in place while the write runs (no copy, no transfer). Otherwise
         // the buffer usually moves to the hash worker once it is written (no copy); a piece with smart-ban
         // records keeps its bytes for the verdict and is hashed (from a copy) while the write runs.

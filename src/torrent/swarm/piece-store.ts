@@ -129,8 +129,9 @@ export class PieceStore {
   /**
    * The piece is complete: returns its bytes (and a promise that the bytes are in storage). In buffered
    * mode the write starts now; in write-through mode the data is read back once the writes settled.
+   * `buffered` tells which: true when `data` is the buffer the blocks were put into.
    */
-  async complete(piece: number): Promise<{ data: Uint8Array; written: Promise<void> }> {
+  async complete(piece: number): Promise<{ data: Uint8Array; written: Promise<void>; buffered: boolean }> {
     const b = this.#building.get(piece);
     this.#building.delete(piece);
     if (b?.buf) {
@@ -142,11 +143,11 @@ export class PieceStore {
         (err: unknown) => { this.#inflight -= buf.length; this.#fail(err); throw err; },
       );
       written.catch(() => undefined);
-      return { data: buf, written };
+      return { data: buf, written, buffered: true };
     }
     await Promise.all(b?.writes ?? []);
     const data = await this.storage.read(piece, 0, this.pieceSize(piece));
-    return { data, written: Promise.resolve() };
+    return { data, written: Promise.resolve(), buffered: false };
   }
 
   /**

@@ -127,7 +127,7 @@ export class Swarm implements PeerOwner {
         backpressure: (on) => this.#backpressure(on),
         now: this.#now,
       },
-      { requestTimeoutMs: s.pieceTimeout * 1000, maxQueueDepth: s.maxOutRequestQueue },
+      { requestTimeoutMs: s.pieceTimeout * 1000, maxQueueDepth: s.maxOutRequestQueue, interestLingerMs: s.deadlineInterestLinger },
     );
     const tick = Math.max(50, Math.min(s.tickInterval, 1000));
     this.#timer = setInterval(() => this.#tick(), tick);

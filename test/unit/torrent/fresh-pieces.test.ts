@@ -45,3 +45,50 @@ describe('FreshPieces', () => {
     expect(f.size).toBe(0);
   });
 });
+
+describe('FreshPieces spare buffer', () => {
+  const tick = () => new Promise<void>((r) => setTimeout(r, 1));
+
+  it('prepares a spare off the call stack; a put of that size copies into it, then a new one is prepared', async () => {
+    const f = new FreshPieces();
+    f.prepare(4);
+    expect(f.hasSpare).toBe(false); // not on the caller's stack
+    await tick();
+    expect(f.hasSpare).toBe(true);
+    const src = new Uint8Array([1, 2, 3, 4]);
+    f.put(1, src);
+    expect(f.hasSpare).toBe(false); // handed out with piece 1
+    src.fill(9);
+    const a = f.take(1)!;
+    expect([...a]).toEqual([1, 2, 3, 4]);
+    await tick();
+    expect(f.hasSpare).toBe(true);
+    f.put(2, new Uint8Array([5, 6, 7, 8]));
+    expect(f.take(2)).not.toBe(a); // each piece its own buffer: the reader keeps `a`
+    expect([...a]).toEqual([1, 2, 3, 4]);
+  });
+
+  it('a put of another size allocates and leaves the spare alone', async () => {
+    const f = new FreshPieces();
+    f.prepare(4);
+    await tick();
+    f.put(1, new Uint8Array([1, 2])); // a short last piece
+    expect(f.hasSpare).toBe(true);
+    expect([...f.take(1)!]).toEqual([1, 2]);
+  });
+
+  it('release and clear drop the spare and cancel a pending preparation', async () => {
+    const f = new FreshPieces();
+    f.prepare(4);
+    f.release();
+    await tick();
+    expect(f.hasSpare).toBe(false);
+    f.prepare(4);
+    await tick();
+    f.clear();
+    expect(f.hasSpare).toBe(false);
+    f.put(1, new Uint8Array(4)); // no deadline any more: no new spare
+    await tick();
+    expect(f.hasSpare).toBe(false);
+  });
+});

@@ -1,0 +1,112 @@
+// Streaming keeps interest (settings.deadlineInterestLinger, downloader.ts updateInterest): a leech that
+// fetched a deadline piece from a seed stays interested while deadlines exist and for the linger after the
+// last one is reset, so the seed keeps it unchoked and the next seek's requests go out at once. The seed
+// here is a scripted peer on the memory network that records every message the session sends.
+import { afterEach, describe, expect, test } from 'vitest';
+import { Session } from '../../../src/session/session.js';
+import { alertCategory } from '../../../src/session/alert-category.js';
+import { MemoryNetwork, createMemoryTransport } from '../../../transports/memory/index.js';
+import type { PeerStream } from '../../../src/interfaces/transport.js';
+import { createMemoryStorage } from '../../../storage-adapters/memory/index.js';
+import { ScriptedPeer } from '../../helpers/scripted-peer.js';
+import { bytes, makeTorrent, torrentBytes } from './helpers.js';
+
+const HOST = '10.98.0.1';
+const PORT = 6881;
+const PIECE = 16_384;
+const files = [{ path: 'v/movie.bin', data: bytes(PIECE * 8, 3) }];
+const sessions: Session[] = [];
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.close()));
+});
+
+/** A seed that has everything, unchokes on interest and serves every request. */
+async function scriptedSeed(net: MemoryNetwork, ti: Awaited<ReturnType<typeof makeTorrent>>): Promise<{ peer: Promise<ScriptedPeer> }> {
+  const data = torrentBytes(ti, files);
+  const t = createMemoryTransport(net, { host: HOST, port: PORT });
+  let got!: (p: ScriptedPeer) => void;
+  const peer = new Promise<ScriptedPeer>((r) => (got = r));
+  await t.listen((s: PeerStream) => {
+    const p = new ScriptedPeer(s, { pieceCount: ti.pieceCount });
+    void (async () => {
+      await p.until(() => p.remoteHandshake !== undefined);
+      p.handshake({ infoHash: ti.infoHashes.v1!, peerId: new Uint8Array(20).fill(0x53), extended: false });
+      p.sendMessage({ type: 'haveAll' });
+      let served = 0;
+      let unchoked = 0;
+      for (;;) {
+        await p.until(() => p.closedWith !== undefined || p.ofType('request').length > served || p.ofType('interested').length > unchoked, 30_000).catch(() => undefined);
+        if (p.closedWith) return;
+        if (p.ofType('interested').length > unchoked) {
+          unchoked = p.ofType('interested').length;
+          p.sendMessage({ type: 'unchoke' });
+        }
+        for (const r of p.ofType('request').slice(served)) {
+          const at = r.index * ti.pieceLength + r.begin;
+          p.sendMessage({ type: 'piece', index: r.index, begin: r.begin, block: data.subarray(at, at + r.length) });
+          served++;
+        }
+      }
+    })();
+    got(p);
+  });
+  return { peer };
+}
+
+/** The scripted seed's view of our interest: the type of the last interested / notInterested message. */
+const interest = (p: ScriptedPeer): string | undefined => p.messages.filter((m) => m.type === 'interested' || m.type === 'notInterested').at(-1)?.type;
+
+async function leechWithDeadline(linger: number) {
+  const net = new MemoryNetwork();
+  const ti = await makeTorrent(files, 'v1', PIECE);
+  const seedPeer = await scriptedSeed(net, ti);
+  const s = new Session({
+    storage: createMemoryStorage(),
+    transports: [createMemoryTransport(net)],
+    settings: { alertMask: alertCategory.all, listenInterfaces: '0.0.0.0:0', deadlineInterestLinger: linger, tickInterval: 50 },
+  });
+  sessions.push(s);
+  // Nothing wanted but what the reader asks for, as a streaming player sets it up.
+  const h = await s.addTorrent({ ti, filePriorities: [0] });
+  await h.connectPeer({ host: HOST, port: PORT });
+  const p = await seedPeer.peer;
+  h.setPieceDeadline(2, 0);
+  await p.until(() => p.ofType('request').some((r) => r.index === 2), 5000, 'requests for piece 2');
+  const end = Date.now() + 5000;
+  while (!h.havePiece(2)) {
+    if (Date.now() > end) throw new Error('piece 2 never verified');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return { h, p };
+}
+
+describe('interest linger after piece deadlines', () => {
+  test('stays interested while a deadline is set and for the linger after the last is reset, then not interested', async () => {
+    const { h, p } = await leechWithDeadline(600);
+    await new Promise((r) => setTimeout(r, 300)); // several ticks with the deadline piece done, deadline still set
+    expect(interest(p)).toBe('interested');
+    const reset = Date.now();
+    h.resetPieceDeadline(2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(interest(p)).toBe('interested'); // within the linger: the seed keeps us unchoked
+    // A seek within the linger: requests go out with no new interested message, no round trip.
+    const interestedBefore = p.ofType('interested').length;
+    h.setPieceDeadline(5, 0);
+    await p.until(() => p.ofType('request').some((r) => r.index === 5), 2000, 'requests for piece 5');
+    expect(p.ofType('interested').length).toBe(interestedBefore);
+    h.resetPieceDeadline(5);
+    const reset2 = Date.now();
+    await p.until(() => interest(p) === 'notInterested', 3000, 'not interested after the linger');
+    expect(Date.now() - reset2).toBeGreaterThanOrEqual(550);
+    expect(reset2 - reset).toBeGreaterThan(0);
+    expect(p.ofType('request').every((r) => r.index === 2 || r.index === 5)).toBe(true);
+  });
+
+  test('deadlineInterestLinger 0: interest ends at once when nothing is wanted', async () => {
+    const { h, p } = await leechWithDeadline(0);
+    h.resetPieceDeadline(2);
+    const t0 = Date.now();
+    await p.until(() => interest(p) === 'notInterested', 2000, 'not interested');
+    expect(Date.now() - t0).toBeLessThan(500);
+  });
+});
