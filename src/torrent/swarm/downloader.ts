@@ -240,8 +240,20 @@ export class Downloader {
     if (r.accepted) {
       this.store.put(index, begin, data);
       const due = this.picker.pieceDeadline(index);
-      if (due !== undefined) this.#critical.block(index, begin, data, due <= this.host.now());
-      if (r.pieceComplete) void this.#verify(index);
+      const critical = due !== undefined && due <= this.host.now();
+      if (due !== undefined) this.#critical.block(index, begin, data, critical, this.store.buffer(index));
+      if (r.pieceComplete) {
+        void this.#verify(index);
+        if (critical) {
+          // A reader is blocked on this piece: its verification and hand-over run in microtasks, and
+          // requests written now would be flushed ahead of them (on a busy machine that write costs
+          // milliseconds). The peer's pipeline is topped up once they are done.
+          setTimeout(() => {
+            if (this.host.peer(p.id) === p) this.fill(p);
+          }, 0);
+          return;
+        }
+      }
     }
     this.fill(p);
   }

@@ -87,6 +87,11 @@ export class PieceStore {
     else if (!this.shared) this.#free.push(new Uint8Array(ab));
   }
 
+  /** The buffer piece `piece`'s blocks are put into while it is incomplete (buffered mode), else undefined. */
+  buffer(piece: number): Uint8Array | undefined {
+    return this.#building.get(piece)?.buf;
+  }
+
   /** Bytes of writes in flight (completed pieces and write-through blocks). */
   get pending(): number {
     return this.#inflight;
