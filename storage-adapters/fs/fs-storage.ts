@@ -17,6 +17,7 @@ import { OpGate } from '../common/gate.js';
 import { checkAborted, checkRange, closedError, fileSpans, validateLayout } from '../common/layout.js';
 import { errnoOf, mapFsError } from './errors.js';
 import { FilePool } from './file-pool.js';
+import { PathQueue } from './path-queue.js';
 import { moveFiles } from './move.js';
 import { realRoot, removeEmptyDirs, safePath } from './safe-path.js';
 
@@ -112,6 +113,8 @@ class FsStorage implements FsTorrentStorage {
   private readonly sized = new Set<number>();
   private readonly dirty = new Set<string>();
   private readonly touched = new Set<string>();
+  /** Writes of one file run one at a time (path-queue.ts). */
+  private readonly writes = new PathQueue();
 
   constructor(
     private readonly layout: TorrentLayout,
@@ -147,14 +150,14 @@ class FsStorage implements FsTorrentStorage {
         const f = this.layout.files[s.file];
         if (f === undefined || f.pad === true) continue;
         const p = await this.pathOf(s.file, true);
-        await this.pool.with(p, true, async (fh) => {
+        await this.writes.run(p, () => this.pool.with(p, true, async (fh) => {
           if (!this.sized.has(s.file)) {
             const st = await fh.stat().catch((e: unknown) => { throw mapFsError(e, 'fstat', p); });
             if (st.size < f.length) await fh.truncate(f.length).catch((e: unknown) => { throw mapFsError(e, 'ftruncate', p); });
             this.sized.add(s.file);
           }
           await writeFully(fh, data.subarray(s.bufferOffset, s.bufferOffset + s.length), s.fileOffset, p);
-        });
+        }));
         this.dirty.add(p);
       }
     });
