@@ -531,7 +531,10 @@ export class Torrent {
     if (!this.#have!.set(i)) return;
     if (this.#prio!.wanted(i)) this.#missingWanted--;
     this.host.changed(this.id);
-    if (this.#missingWanted <= 0 || this.#have!.all) this.#settle();
+    // #settle recounts every piece: only when this piece can change the state (the last wanted or the
+    // very last piece). A streamed torrent with nothing wanted but its deadline pieces stays 'finished'
+    // while each of them arrives, and recounting per piece was O(pieces) on the reader's critical path.
+    if (this.#have!.all || (this.#missingWanted <= 0 && !FINISHED.has(this.#state))) this.#settle();
   }
 
   /** Stops all work and releases (or deletes) the storage. Used by remove and session close. */
