@@ -4,9 +4,8 @@
  * A buffered write to a file takes the kernel's per-inode lock exclusively (ext4, xfs, btrfs alike), so
  * pieces written to one file from several libuv threads at once do not overlap: they queue in the kernel,
  * and the waiting threads spin on the lock owner first. On the 1 GiB transfer bench that spinning was
- * ~0.6 s of CPU (12% of the leech's samples), and page-cache copies got slower with it. Queuing the
- * writes of each file here costs no throughput and leaves the other threads free (different files are
- * still written in parallel).
+ * 12% of the leech's perf samples. Queuing the writes of each file here costs no throughput and leaves
+ * the other threads free (different files are still written in parallel).
  */
 export class PathQueue {
   readonly #tails = new Map<string, Promise<unknown>>();
