@@ -29,9 +29,10 @@ export class FreshPieces {
 
   /**
    * Makes a spare buffer of `size` bytes ready soon (off the current call stack), for the next `put` of a
-   * piece of that size. Idempotent while one is ready or coming.
+   * piece of that size. Idempotent while one is ready or coming; no spare for pieces over `maxBytes`.
    */
   prepare(size: number): void {
+    if (size > this.maxBytes) return; // huge pieces: not worth a second buffer held for the whole stream
     this.#spareSize = size;
     if (this.#spare?.length === size || this.#timer !== undefined) return;
     this.#timer = setTimeout(() => {

@@ -68,6 +68,16 @@ describe('FreshPieces spare buffer', () => {
     expect([...a]).toEqual([1, 2, 3, 4]);
   });
 
+  it('no spare for a piece larger than the byte bound', async () => {
+    const f = new FreshPieces(4, 8);
+    f.prepare(16);
+    await tick();
+    expect(f.hasSpare).toBe(false);
+    f.prepare(8);
+    await tick();
+    expect(f.hasSpare).toBe(true);
+  });
+
   it('a put of another size allocates and leaves the spare alone', async () => {
     const f = new FreshPieces();
     f.prepare(4);
