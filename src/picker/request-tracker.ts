@@ -251,6 +251,26 @@ export class RequestTracker {
     return timedOut;
   }
 
+  /**
+   * Drops every outstanding request for a piece that is no longer wanted: priority 0 and no deadline (a
+   * stream seeked away from it, or its file was deselected). Returns them, for the caller to cancel on
+   * the wire, so the peer's upload goes to what is wanted now; a block of them that still arrives is kept
+   * (late data is never harmful). Called when priorities or deadlines change, not per block.
+   */
+  dropUnwanted(): PeerBlock[] {
+    const dropped: PeerBlock[] = [];
+    for (const [id, e] of this.peers) {
+      for (const block of e.out.keys()) {
+        const piece = this.picker.blockInfo(block).piece;
+        if (this.picker.piecePriority(piece) > 0 || this.picker.pieceDeadline(piece) !== undefined) continue;
+        e.out.delete(block);
+        this.picker.releaseRequest(block);
+        dropped.push({ peer: id, block });
+      }
+    }
+    return dropped;
+  }
+
   /** Outstanding requests of peer `id`, oldest first. */
   requests(id: number): number[] {
     return [...this.entry(id).out.keys()];

@@ -112,6 +112,7 @@ export class Downloader {
     this.picker.setPiecePriorities(this.host.piecePriorities());
     this.picker.setSequential(this.host.sequential());
     this.syncDeadlines();
+    for (const c of this.tracker.dropUnwanted()) this.#cancel(c.peer, c.block);
     for (const p of this.host.peers()) this.updateInterest(p);
   }
 

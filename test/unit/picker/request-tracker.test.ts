@@ -137,4 +137,27 @@ describe('RequestTracker', () => {
     expect(late.length).toBeGreaterThan(0);
     for (const k of late) expect(picker.requestCount(k)).toBe(2); // duplicated, the first request still stands
   });
+
+  it('dropUnwanted releases requests for pieces with priority 0 and no deadline, and only those', () => {
+    const { picker, tracker } = setup(8, 4);
+    picker.setPiecePriorities(new Array(8).fill(0));
+    picker.setPieceDeadline(2, 0);
+    picker.setPieceDeadline(5, 100);
+    tracker.addPeer(1, { bitfield: null, seed: true, reqq: 64 });
+    tracker.setChoked(1, false);
+    for (let t = 0; t < 4; t++) tracker.fill(1, t * 1000); // room grows only with the rate: fill a few times
+    const before = tracker.requests(1).map((k) => picker.blockInfo(k).piece);
+    expect(new Set(before)).toEqual(new Set([2, 5]));
+    expect(tracker.dropUnwanted()).toEqual([]); // both still have deadlines
+    picker.resetPieceDeadline(2); // the reader seeked away from piece 2 ...
+    picker.setPiecePriority(2, 0); // ... and its priority goes back to the file's (the deadline had raised it to 1)
+    const dropped = tracker.dropUnwanted();
+    expect(dropped.length).toBe(before.filter((p) => p === 2).length);
+    expect(dropped.every((d) => d.peer === 1 && picker.blockInfo(d.block).piece === 2)).toBe(true);
+    expect(tracker.requests(1).every((k) => picker.blockInfo(k).piece === 5)).toBe(true);
+    for (const d of dropped) expect(picker.requestCount(d.block)).toBe(0); // released in the picker
+    picker.setPiecePriority(5, 4);
+    picker.resetPieceDeadline(5); // wanted anyway: kept
+    expect(tracker.dropUnwanted()).toEqual([]);
+  });
 });

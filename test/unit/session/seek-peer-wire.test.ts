@@ -1,7 +1,9 @@
-// Streaming keeps interest (settings.deadlineInterestLinger, downloader.ts updateInterest): a leech that
-// fetched a deadline piece from a seed stays interested while deadlines exist and for the linger after the
-// last one is reset, so the seed keeps it unchoked and the next seek's requests go out at once. The seed
-// here is a scripted peer on the memory network that records every message the session sends.
+// What a seeking stream does on the wire, seen by a scripted seed on the memory network that records every
+// message the session sends. Interest lingers (settings.deadlineInterestLinger, downloader.ts
+// updateInterest): a leech that fetched a deadline piece stays interested while deadlines exist and for the
+// linger after the last one is reset, so the seed keeps it unchoked and the next seek's requests go out at
+// once. A seek away from a piece nothing else wants cancels that piece's outstanding requests
+// (request-tracker.ts dropUnwanted), so the seed's upload goes to the new position.
 import { afterEach, describe, expect, test } from 'vitest';
 import { Session } from '../../../src/session/session.js';
 import { alertCategory } from '../../../src/session/alert-category.js';
@@ -20,8 +22,8 @@ afterEach(async () => {
   await Promise.all(sessions.splice(0).map((s) => s.close()));
 });
 
-/** A seed that has everything, unchokes on interest and serves every request. */
-async function scriptedSeed(net: MemoryNetwork, ti: Awaited<ReturnType<typeof makeTorrent>>): Promise<{ peer: Promise<ScriptedPeer> }> {
+/** A seed that has everything, unchokes on interest and serves every request except those for `hold` pieces. */
+async function scriptedSeed(net: MemoryNetwork, ti: Awaited<ReturnType<typeof makeTorrent>>, hold: ReadonlySet<number> = new Set()): Promise<{ peer: Promise<ScriptedPeer> }> {
   const data = torrentBytes(ti, files);
   const t = createMemoryTransport(net, { host: HOST, port: PORT });
   let got!: (p: ScriptedPeer) => void;
@@ -42,9 +44,10 @@ async function scriptedSeed(net: MemoryNetwork, ti: Awaited<ReturnType<typeof ma
           p.sendMessage({ type: 'unchoke' });
         }
         for (const r of p.ofType('request').slice(served)) {
+          served++;
+          if (hold.has(r.index)) continue;
           const at = r.index * ti.pieceLength + r.begin;
           p.sendMessage({ type: 'piece', index: r.index, begin: r.begin, block: data.subarray(at, at + r.length) });
-          served++;
         }
       }
     })();
@@ -80,7 +83,7 @@ async function leechWithDeadline(linger: number) {
   return { h, p };
 }
 
-describe('interest linger after piece deadlines', () => {
+describe('a seeking stream on the wire', () => {
   test('stays interested while a deadline is set and for the linger after the last is reset, then not interested', async () => {
     const { h, p } = await leechWithDeadline(600);
     // Nothing is wanted but deadline pieces: the torrent stays 'finished' while they arrive, and the
@@ -113,5 +116,33 @@ describe('interest linger after piece deadlines', () => {
     const t0 = Date.now();
     await p.until(() => interest(p) === 'notInterested', 2000, 'not interested');
     expect(Date.now() - t0).toBeLessThan(500);
+  });
+
+  test('a seek away from a piece nothing else wants cancels its outstanding requests', async () => {
+    const net = new MemoryNetwork();
+    const ti = await makeTorrent(files, 'v1', PIECE);
+    const seedPeer = await scriptedSeed(net, ti, new Set([3])); // piece 3's requests are never answered
+    const s = new Session({ storage: createMemoryStorage(), transports: [createMemoryTransport(net)], settings: { alertMask: alertCategory.all, listenInterfaces: '0.0.0.0:0' } });
+    sessions.push(s);
+    const h = await s.addTorrent({ ti, filePriorities: [0] });
+    await h.connectPeer({ host: HOST, port: PORT });
+    const p = await seedPeer.peer;
+    h.setPieceDeadline(3, 0);
+    await p.until(() => p.ofType('request').some((r) => r.index === 3), 5000, 'requests for piece 3');
+    const asked = p.ofType('request').filter((r) => r.index === 3).length;
+    h.resetPieceDeadline(3); // the reader moved on
+    h.setPieceDeadline(6, 0);
+    await p.until(() => p.ofType('cancel').filter((c) => c.index === 3).length === asked, 2000, 'cancels for piece 3');
+    for (let i = 0; i < 300 && !h.havePiece(6); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(h.havePiece(6)).toBe(true);
+    expect(h.havePiece(3)).toBe(false);
+    // A piece that is wanted anyway keeps its requests when its deadline goes.
+    h.piecePriority(3, 4);
+    h.setPieceDeadline(3, 0);
+    await p.until(() => p.ofType('request').filter((r) => r.index === 3).length > asked, 2000, 'requests for piece 3 again');
+    const cancels = p.ofType('cancel').length;
+    h.resetPieceDeadline(3);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(p.ofType('cancel').length).toBe(cancels);
   });
 });
