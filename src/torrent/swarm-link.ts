@@ -127,6 +127,10 @@ export class SwarmLink {
     this.#swarm?.prioritiesChanged();
   }
 
+  deadlinesChanged(): void {
+    this.#swarm?.deadlinesChanged();
+  }
+
   maxConnections(): number {
     return this.#maxConnections ?? this.net().settings().maxConnectionsPerTorrent;
   }

@@ -77,7 +77,7 @@ export class Torrent {
   readonly #prios = new TorrentPriorityControl({
     pieces: () => ({ meta: this.#needMeta(), prio: this.#prio! }),
     prioritiesChanged: () => this.#afterPriorities(),
-    deadlinesChanged: () => this.#link.prioritiesChanged(),
+    deadlinesChanged: () => this.#link.deadlinesChanged(),
   });
   /** Just-verified pieces a reader waits for (fresh-pieces.ts): readPiece serves them from memory. */
   readonly #fresh = new FreshPieces();
@@ -508,6 +508,7 @@ export class Torrent {
       bitfield: () => have.toBytes(),
       isSeed: () => have.all,
       piecePriorities: () => prio.pieces,
+      piecePriority: (i) => prio.pieces[i]!,
       sequential: () => this.flags.sequentialDownload,
       uploadMode: () => this.flags.uploadMode,
       deadlines: () => this.deadlines,

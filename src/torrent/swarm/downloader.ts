@@ -45,6 +45,8 @@ export interface DownloaderHost {
   hasher(): PieceHasher;
   havePiece(i: number): boolean;
   piecePriorities(): ArrayLike<number>;
+  /** One piece's priority (0..7). */
+  piecePriority(i: number): number;
   sequential(): boolean;
   uploadMode(): boolean;
   /** Deadlines in ms since the epoch. */
@@ -112,6 +114,19 @@ export class Downloader {
     this.picker.setPiecePriorities(this.host.piecePriorities());
     this.picker.setSequential(this.host.sequential());
     this.syncDeadlines();
+    for (const c of this.tracker.dropUnwanted()) this.#cancel(c.peer, c.block);
+    for (const p of this.host.peers()) this.updateInterest(p);
+  }
+
+  /**
+   * Only deadlines changed (a stream set or reset some): O(deadlines), not O(pieces) — a reader sets
+   * them on every piece it enters. A piece that loses its deadline gets the torrent's priority back
+   * (a deadline raises priority 0 to 1 in the picker).
+   */
+  deadlinesChanged(): void {
+    const before = [...this.picker.timeCriticalPieces()];
+    this.syncDeadlines();
+    for (const i of before) if (this.picker.pieceDeadline(i) === undefined) this.picker.setPiecePriority(i, this.host.piecePriority(i));
     for (const c of this.tracker.dropUnwanted()) this.#cancel(c.peer, c.block);
     for (const p of this.host.peers()) this.updateInterest(p);
   }

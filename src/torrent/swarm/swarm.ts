@@ -38,6 +38,8 @@ export interface SwarmTorrent {
   bitfield(): Uint8Array;
   isSeed(): boolean;
   piecePriorities(): ArrayLike<number>;
+  /** One piece's priority (0..7). */
+  piecePriority(i: number): number;
   sequential(): boolean;
   uploadMode(): boolean;
   deadlines(): ReadonlyMap<number, number>;
@@ -113,6 +115,7 @@ export class Swarm implements PeerOwner {
         hasher: () => t.hasher(),
         havePiece: (i) => t.havePiece(i),
         piecePriorities: () => t.piecePriorities(),
+        piecePriority: (i) => t.piecePriority(i),
         sequential: () => t.sequential(),
         uploadMode: () => t.uploadMode(),
         deadlines: () => t.deadlines(),
@@ -401,6 +404,11 @@ export class Swarm implements PeerOwner {
   /** Piece / file priorities, sequential mode or deadlines changed. */
   prioritiesChanged(): void {
     if (!this.#closed) this.#dl.prioritiesChanged();
+  }
+
+  /** Only piece deadlines changed (a stream moved): cheaper than {@link prioritiesChanged}. */
+  deadlinesChanged(): void {
+    if (!this.#closed) this.#dl.deadlinesChanged();
   }
 
   #unchoke(p: SwarmPeer): void {
