@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import { Session } from '../../../src/session/session.js';
 import { alertCategory } from '../../../src/session/alert-category.js';
+import type { SettingsPack } from '../../../src/session/settings.js';
 import { MemoryNetwork, createMemoryTransport } from '../../../transports/memory/index.js';
 import type { PeerStream } from '../../../src/interfaces/transport.js';
 import { createMemoryStorage } from '../../../storage-adapters/memory/index.js';
@@ -59,20 +60,27 @@ async function scriptedSeed(net: MemoryNetwork, ti: Awaited<ReturnType<typeof ma
 /** The scripted seed's view of our interest: the type of the last interested / notInterested message. */
 const interest = (p: ScriptedPeer): string | undefined => p.messages.filter((m) => m.type === 'interested' || m.type === 'notInterested').at(-1)?.type;
 
-async function leechWithDeadline(linger: number) {
+/**
+ * A leech session connected to a scripted seed (holding back `hold` pieces), its torrent wanting nothing
+ * but what the reader asks for, as a streaming player sets it up.
+ */
+async function streamingLeech(hold: ReadonlySet<number>, settings: Partial<SettingsPack> = {}) {
   const net = new MemoryNetwork();
   const ti = await makeTorrent(files, 'v1', PIECE);
-  const seedPeer = await scriptedSeed(net, ti);
+  const seedPeer = await scriptedSeed(net, ti, hold);
   const s = new Session({
     storage: createMemoryStorage(),
     transports: [createMemoryTransport(net)],
-    settings: { alertMask: alertCategory.all, listenInterfaces: '0.0.0.0:0', deadlineInterestLinger: linger, tickInterval: 50 },
+    settings: { alertMask: alertCategory.all, listenInterfaces: '0.0.0.0:0', ...settings },
   });
   sessions.push(s);
-  // Nothing wanted but what the reader asks for, as a streaming player sets it up.
   const h = await s.addTorrent({ ti, filePriorities: [0] });
   await h.connectPeer({ host: HOST, port: PORT });
-  const p = await seedPeer.peer;
+  return { h, p: await seedPeer.peer };
+}
+
+async function leechWithDeadline(linger: number) {
+  const { h, p } = await streamingLeech(new Set(), { deadlineInterestLinger: linger, tickInterval: 50 });
   h.setPieceDeadline(2, 0);
   await p.until(() => p.ofType('request').some((r) => r.index === 2), 5000, 'requests for piece 2');
   const end = Date.now() + 5000;
@@ -119,14 +127,7 @@ describe('a seeking stream on the wire', () => {
   });
 
   test('a seek away from a piece nothing else wants cancels its outstanding requests', async () => {
-    const net = new MemoryNetwork();
-    const ti = await makeTorrent(files, 'v1', PIECE);
-    const seedPeer = await scriptedSeed(net, ti, new Set([3])); // piece 3's requests are never answered
-    const s = new Session({ storage: createMemoryStorage(), transports: [createMemoryTransport(net)], settings: { alertMask: alertCategory.all, listenInterfaces: '0.0.0.0:0' } });
-    sessions.push(s);
-    const h = await s.addTorrent({ ti, filePriorities: [0] });
-    await h.connectPeer({ host: HOST, port: PORT });
-    const p = await seedPeer.peer;
+    const { h, p } = await streamingLeech(new Set([3])); // piece 3's requests are never answered
     h.setPieceDeadline(3, 0);
     await p.until(() => p.ofType('request').some((r) => r.index === 3), 5000, 'requests for piece 3');
     const asked = p.ofType('request').filter((r) => r.index === 3).length;
