@@ -40,7 +40,8 @@ export interface PieceHasher {
   readonly sharedMemory?: boolean;
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
+/** Byte-wise equality of two digests. */
+export function equal(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

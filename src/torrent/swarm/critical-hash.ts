@@ -17,6 +17,7 @@
  */
 import { hasSyncHash, sha1Stream } from '#platform/sha';
 import type { Sha1Stream } from '#platform/sha';
+import { equal } from '../piece-hash.js';
 import type { VerifiableTorrent } from '../piece-hash.js';
 
 interface Running {
@@ -78,10 +79,7 @@ export class CriticalHashes {
     const expect = this.t.pieceHash(i);
     if (expect === undefined || data.length !== this.t.pieceSize(i) || r.fed > data.length) return false;
     r.hash.update(data.subarray(r.fed));
-    const got = r.hash.digest();
-    if (got.length !== expect.length) return false;
-    for (let k = 0; k < got.length; k++) if (got[k] !== expect[k]) return false;
-    return true;
+    return equal(r.hash.digest(), expect);
   }
 
   /** Forgets piece `i`'s running hash (its blocks were dropped). */

@@ -114,8 +114,7 @@ export class Downloader {
     this.picker.setPiecePriorities(this.host.piecePriorities());
     this.picker.setSequential(this.host.sequential());
     this.syncDeadlines();
-    for (const c of this.tracker.dropUnwanted()) this.#cancel(c.peer, c.block);
-    for (const p of this.host.peers()) this.updateInterest(p);
+    this.#wantChanged();
   }
 
   /**
@@ -127,6 +126,11 @@ export class Downloader {
     const before = [...this.picker.timeCriticalPieces()];
     this.syncDeadlines();
     for (const i of before) if (this.picker.pieceDeadline(i) === undefined) this.picker.setPiecePriority(i, this.host.piecePriority(i));
+    this.#wantChanged();
+  }
+
+  /** What is wanted changed: cancel requests for pieces no longer wanted, update interest. */
+  #wantChanged(): void {
     for (const c of this.tracker.dropUnwanted()) this.#cancel(c.peer, c.block);
     for (const p of this.host.peers()) this.updateInterest(p);
   }
@@ -309,15 +313,14 @@ export class Downloader {
       const critical = due !== undefined && due <= this.host.now();
       const shared = typeof SharedArrayBuffer === 'function' && data.buffer instanceof SharedArrayBuffer;
       const keep = this.#smartBan.has(i);
+      // Most of a critical piece was usually hashed while it arrived (critical-hash.ts); anything but a
+      // match there is checked again in full. The running hash is not needed past this point either way.
+      const running = critical && buffered ? this.#critical.finish(i, data) : undefined;
+      this.#critical.drop(i);
       let ok: boolean;
       if (critical) {
-        // Most of the piece was usually hashed while it arrived (critical-hash.ts); anything but a match
-        // there is checked again in full.
-        const running = buffered ? this.#critical.finish(i, data) : undefined;
-        this.#critical.drop(i);
         ok = running === true || (this.#verifier.verifyNow(i, data) ?? (await this.#verifier.verify(i, data, shared)));
       } else {
-        this.#critical.drop(i);
         // A shared-memory buffer is hashed in place while the write runs (no copy, no transfer). Otherwise
         // the buffer usually moves to the hash worker once it is written (no copy); a piece with smart-ban
         // records keeps its bytes for the verdict and is hashed (from a copy) while the write runs.
