@@ -120,6 +120,9 @@ export class ChannelStream implements PeerStream {
     }
     peer.on('data', (chunk) => this.#onData(chunk));
     peer.on('error', (err) => {
+      // The other end closing its connection right after its channel (every close path ends in its
+      // destroy) can reach us as an SCTP abort before our channel's own close event: a normal end.
+      if (isRemoteCloseAbort(err)) return;
       this.#endErr ??= new TorrentError('connection_failed', `WebRTC peer failed: ${err.message}`, { cause: err });
     });
     peer.on('close', () => this.#ended(this.#endErr));
@@ -357,4 +360,9 @@ export class ChannelStream implements PeerStream {
     this.#closeReported = true;
     this.#sink.close(this.#endErr);
   }
+}
+
+/** Chromium's report of an SCTP abort the remote end caused by closing (cause 12, "User-Initiated Abort"). */
+function isRemoteCloseAbort(err: Error): boolean {
+  return /User-Initiated Abort/.test(err.message);
 }
