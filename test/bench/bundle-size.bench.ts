@@ -170,7 +170,7 @@ export async function run(): Promise<void> {
     console.log(`  ${area.padEnd(40)} ${String(n).padStart(7)}  ${((100 * n) / total).toFixed(1).padStart(5)} %`);
   }
   console.log('top modules (minified bytes, from the sourcemap):');
-  for (const [src, n] of sorted.slice(0, 25)) {
+  for (const [src, n] of sorted.slice(0, Number(process.env.BUNDLE_TOP ?? 25))) {
     console.log(`  ${src.replace(/^(\.\.\/)+/, '').padEnd(48)} ${String(n).padStart(7)}  ${((100 * n) / total).toFixed(1).padStart(5)} %`);
   }
 }

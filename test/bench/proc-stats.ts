@@ -15,6 +15,9 @@ const CLK_TCK = 100;
 /** CPU seconds (user + system) and peak resident set size (VmHWM) of a live process, from /proc. */
 export interface ProcStats {
   readonly cpuSeconds: number;
+  /** The user-mode and kernel-mode parts of {@link cpuSeconds}. */
+  readonly userSeconds: number;
+  readonly systemSeconds: number;
   readonly peakRSS: number;
 }
 
@@ -29,7 +32,7 @@ export function procStats(pid: number): ProcStats | undefined {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const hwm = /^VmHWM:\s+(\d+)\s+kB$/m.exec(status);
     if (!Number.isFinite(utime) || !Number.isFinite(stime) || hwm === null) return undefined;
-    return { cpuSeconds: (utime + stime) / CLK_TCK, peakRSS: Number(hwm[1]) * 1024 };
+    return { cpuSeconds: (utime + stime) / CLK_TCK, userSeconds: utime / CLK_TCK, systemSeconds: stime / CLK_TCK, peakRSS: Number(hwm[1]) * 1024 };
   } catch {
     return undefined;
   }

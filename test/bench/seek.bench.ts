@@ -19,7 +19,8 @@
  * Prints median and p95 for both and our ratio. Target: ours median ≤ 100 ms and ≤ libtorrent's.
  * Run alone: `npx tsx test/bench/seek.bench.ts`. Diagnostics: SEEK_WINDOW=<bytes> fixes our read-ahead
  * window (its min and max bytes; 1 = the reader's piece only, as the libtorrent leech asks: without the max
- * the window still grows with the measured rate); SEEK_ONLY_OURS=1 skips libtorrent.
+ * the window still grows with the measured rate); SEEK_ONLY_OURS=1 skips libtorrent; SEEK_VERBOSE=1 prints
+ * every seek's time in order.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,6 +160,7 @@ export async function run(): Promise<void> {
   }
   for (const [name, r] of results) {
     const s = summary(r.ms);
+    if (process.env.SEEK_VERBOSE) console.log(`  ${name} in order: ${r.ms.map((x) => x.toFixed(1)).join(' ')}`);
     console.log(`  ${name.padEnd(10)} median ${s.median.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms (min ${s.min.toFixed(1)}, max ${s.max.toFixed(1)}; ${r.ms.length} cold seeks${r.skipped > 0 ? `, ${r.skipped} skipped: piece already there` : ''})`);
   }
   const ours = results.get('swarmkit');
