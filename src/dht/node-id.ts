@@ -7,6 +7,7 @@
  */
 import { parseIP } from '../net/ip.js';
 import { isLocalIP } from './addr.js';
+import { bytesEqual } from '../bytes.js';
 
 /** Length of a node id / info-hash in bytes. */
 export const ID_LENGTH = 20;
@@ -92,13 +93,6 @@ export function compareDistance(target: Uint8Array, a: Uint8Array, b: Uint8Array
   return 0;
 }
 
-/** Byte-wise equality of two ids. */
-export function idEquals(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /** A random id sharing exactly `bits` leading bits with `base` (for bucket refresh). */
 export function randomIdWithPrefix(base: Uint8Array, bits: number): Uint8Array {
   const id = randomBytes(ID_LENGTH);
@@ -119,3 +113,6 @@ export function idHex(id: Uint8Array): string {
   for (const b of id) s += b.toString(16).padStart(2, '0');
   return s;
 }
+
+/** Byte-wise equality of two ids. */
+export const idEquals = bytesEqual;

@@ -9,6 +9,7 @@
 import { TorrentError } from '../errors.js';
 import { fromHex, toHex } from './info-hash.js';
 import type { InfoHashes } from './info-hash.js';
+import { bytesEqual } from '../bytes.js';
 
 /** A parsed magnet link. */
 export interface MagnetLink {
@@ -79,10 +80,6 @@ function parseBtmh(v: string): Uint8Array {
   return parseHex(v.slice(4), 32) ?? badHash('btmh digest is not 64 hex digits', v);
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 function parsePeer(v: string): { host: string; port: number } {
   const m = /^\[([0-9a-fA-F:.]+)\]:(\d{1,5})$/u.exec(v) ?? /^([^:[\]\s/]+):(\d{1,5})$/u.exec(v);
   if (!m) invalid('x.pe must be host:port or [ipv6]:port', { value: v.slice(0, 100) });
@@ -141,11 +138,11 @@ export function parseMagnet(uri: string): MagnetLink {
       const lower = value.toLowerCase();
       if (lower.startsWith('urn:btih:')) {
         const h = parseBtih(value.slice(9));
-        if (v1 && !sameBytes(v1, h)) badHash('two different btih hashes', value);
+        if (v1 && !bytesEqual(v1, h)) badHash('two different btih hashes', value);
         v1 = h;
       } else if (lower.startsWith('urn:btmh:')) {
         const h = parseBtmh(value.slice(9));
-        if (v2 && !sameBytes(v2, h)) badHash('two different btmh hashes', value);
+        if (v2 && !bytesEqual(v2, h)) badHash('two different btmh hashes', value);
         v2 = h;
       }
     } else if (key === 'dn') link.name = value;

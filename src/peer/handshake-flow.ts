@@ -55,13 +55,6 @@ export function ourHandshake(infoHash: Uint8Array, peerId: Uint8Array, s: Readon
   });
 }
 
-/** True when every byte of `a` equals `b`'s (constant length 20 here). */
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 function allSet(bits: Uint8Array, pieceCount: number): boolean {
   const whole = pieceCount >> 3;
   for (let i = 0; i < whole; i++) if (bits[i] !== 0xff) return false;

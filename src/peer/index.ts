@@ -7,4 +7,4 @@ export { closeReason } from './close-reason.js';
 export type { PeerCloseKind, PeerCloseReason } from './close-reason.js';
 export { DEFAULT_PEER_SETTINGS, resolvePeerSettings, tickInterval } from './limits.js';
 export type { PeerSettings } from './limits.js';
-export { HandshakeFlow, firstMessages, ipBytes, ourHandshake, sameBytes } from './handshake-flow.js';
+export { HandshakeFlow, firstMessages, ipBytes, ourHandshake } from './handshake-flow.js';

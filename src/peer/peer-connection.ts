@@ -16,7 +16,8 @@ import { decodeExtensionHandshake, encodeExtended } from '../wire/index.js';
 import type { Handshake, WireHandler } from '../wire/index.js';
 import { closeReason } from './close-reason.js';
 import type { PeerCloseKind, PeerCloseReason } from './close-reason.js';
-import { HandshakeFlow, firstMessages, ourHandshake, sameBytes } from './handshake-flow.js';
+import { HandshakeFlow, firstMessages, ourHandshake } from './handshake-flow.js';
+import { bytesEqual } from '../bytes.js';
 import { resolvePeerSettings, tickInterval } from './limits.js';
 import type { PeerSettings } from './limits.js';
 import type { PeerOwner, PeerRouter } from './peer-owner.js';
@@ -432,12 +433,12 @@ export class PeerConnection extends PeerState implements WireHandler {
           return this.#closeWith(closeReason('owner_error', undefined, err));
         }
         if (!owner) return this.#closeWith(closeReason('unknown_info_hash', 'no torrent with the requested info-hash'));
-      } else if (!sameBytes(ih, this.#owner.infoHash)) {
+      } else if (!bytesEqual(ih, this.#owner.infoHash)) {
         return this.#closeWith(closeReason('handshake_failed', 'the remote answered with another info-hash'));
       }
     }
     if (!hs) return;
-    if (sameBytes(hs.peerId, this.#opts.peerId)) return this.#closeWith(closeReason('self_connection', 'connected to ourselves'));
+    if (bytesEqual(hs.peerId, this.#opts.peerId)) return this.#closeWith(closeReason('self_connection', 'connected to ourselves'));
     this.#start(hs);
   }
 

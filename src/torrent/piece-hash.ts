@@ -18,6 +18,7 @@
 import { MERKLE_BLOCK, HASH_LEN, nextPow2 } from '../metainfo/merkle.js';
 import type { PieceJob, PieceJobResult } from '../platform/hash-jobs.js';
 import { hasSyncHash, sha1Sync } from '#platform/sha';
+import { bytesEqual } from '../bytes.js';
 
 /** What verification needs of a torrent (TorrentInfo satisfies it). */
 export interface VerifiableTorrent {
@@ -38,13 +39,6 @@ export interface PieceHasher {
    * nothing detached); the caller keeps the bytes unchanged until the job settles.
    */
   readonly sharedMemory?: boolean;
-}
-
-/** Byte-wise equality of two digests. */
-export function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** Where piece `i`'s v2 data lies: the file, the piece's index within it and the file bytes it holds. */
@@ -113,7 +107,7 @@ export class PieceVerifier {
   verifyNow(i: number, data: Uint8Array): boolean | undefined {
     if (!hasSyncHash || this.t.metaVersion !== 'v1') return undefined;
     const expect = this.t.pieceHash(i);
-    return expect !== undefined && data.length === this.t.pieceSize(i) && equal(sha1Sync(data), expect);
+    return expect !== undefined && data.length === this.t.pieceSize(i) && bytesEqual(sha1Sync(data), expect);
   }
 
   /**
@@ -171,8 +165,8 @@ export class PieceVerifier {
         v2Leaves,
       });
     }
-    if (expectV1 && !(result.v1 && equal(result.v1, expectV1))) return false;
-    if (expectV2 && !(result.v2 && equal(result.v2, expectV2))) return false;
+    if (expectV1 && !(result.v1 && bytesEqual(result.v1, expectV1))) return false;
+    if (expectV2 && !(result.v2 && bytesEqual(result.v2, expectV2))) return false;
     return true;
   }
 }

@@ -10,18 +10,13 @@
  */
 import { hasSyncHash, sha256, sha256Sync } from '#platform/sha';
 import { HASH_LEN, merkleRoot, nextPow2, padHash } from '../../metainfo/merkle.js';
+import { bytesEqual } from '../../bytes.js';
 
 async function pair(left: Uint8Array, right: Uint8Array): Promise<Uint8Array> {
   const buf = new Uint8Array(HASH_LEN * 2);
   buf.set(left, 0);
   buf.set(right, HASH_LEN);
   return hasSyncHash ? sha256Sync(buf) : sha256(buf);
-}
-
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 /** The range a reply covers and its hashes: `length` base hashes then the uncles, bottom up. */
@@ -48,7 +43,7 @@ export async function verifyProof(reply: ProofInput, root: Uint8Array, height: n
     node = pos % 2 === 0 ? await pair(node, u) : await pair(u, node);
     pos = Math.floor(pos / 2);
   }
-  return pos === 0 && equal(node, root);
+  return pos === 0 && bytesEqual(node, root);
 }
 
 /**

@@ -17,7 +17,7 @@
  */
 import { hasSyncHash, sha1Stream } from '#platform/sha';
 import type { Sha1Stream } from '#platform/sha';
-import { equal } from '../piece-hash.js';
+import { bytesEqual } from '../../bytes.js';
 import type { VerifiableTorrent } from '../piece-hash.js';
 
 interface Running {
@@ -79,7 +79,7 @@ export class CriticalHashes {
     const expect = this.t.pieceHash(i);
     if (expect === undefined || data.length !== this.t.pieceSize(i) || r.fed > data.length) return false;
     r.hash.update(data.subarray(r.fed));
-    return equal(r.hash.digest(), expect);
+    return bytesEqual(r.hash.digest(), expect);
   }
 
   /** Forgets piece `i`'s running hash (its blocks were dropped). */

@@ -31,6 +31,7 @@ import {
   metadataPieceCount,
 } from './ut-metadata-codec.js';
 import type { MessageVerdict, MetadataMessage } from './ut-metadata-codec.js';
+import { bytesEqual } from '../../bytes.js';
 
 /** What the fetcher needs from the torrent. */
 export interface MetadataFetcherOwner {
@@ -287,7 +288,7 @@ export class MetadataFetcher {
     }
     const ih = this.#infoHashes;
     const [h1, h2] = await Promise.all([ih.v1 ? sha1(bytes) : undefined, ih.v2 ? sha256(bytes) : undefined]);
-    const ok = (!ih.v1 || equal(h1!, ih.v1)) && (!ih.v2 || equal(h2!, ih.v2));
+    const ok = (!ih.v1 || bytesEqual(h1!, ih.v1)) && (!ih.v2 || bytesEqual(h2!, ih.v2));
     if (ok) {
       this.#state = 'done';
       this.#peers.clear();
@@ -315,6 +316,3 @@ export class MetadataFetcher {
   }
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
