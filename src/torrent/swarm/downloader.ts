@@ -132,7 +132,22 @@ export class Downloader {
   /** What is wanted changed: cancel requests for pieces no longer wanted, update interest. */
   #wantChanged(): void {
     for (const c of this.tracker.dropUnwanted()) this.#cancel(c.peer, c.block);
+    this.#spillUnwanted();
     for (const p of this.host.peers()) this.updateInterest(p);
+  }
+
+  /** Partial pieces no longer wanted give their buffers back: their blocks go to storage (PieceStore.spill). */
+  #spillUnwanted(): void {
+    for (const i of this.picker.downloadingPieces()) {
+      if (this.picker.piecePriority(i) > 0 || this.picker.pieceDeadline(i) !== undefined || this.store.buffer(i) === undefined) continue;
+      const ranges: [number, number][] = [];
+      const size = this.lengths.pieceSize(i);
+      for (let at = 0, b = 0; at < size; at += BLOCK_SIZE, b++) {
+        if (this.picker.isBlockReceived(this.picker.blockAt(i, at))) ranges.push([at, this.lengths.blockSize(i, b)]);
+      }
+      this.#critical.drop(i);
+      this.store.spill(i, ranges);
+    }
   }
 
   syncDeadlines(): void {

@@ -9,6 +9,9 @@
  *   exactly the bytes we wrote, once.
  * - Over budget, a new piece is written block by block as the blocks arrive (each block copied once),
  *   and read back from storage when complete, then hashed: memory stays bounded whatever the piece size.
+ * - A partial piece that stops being wanted (a stream seeked away, its file was deselected) is spilled:
+ *   the blocks it has are written, its buffer goes back to the pool and it continues write-through, so
+ *   pieces nobody wants do not hold the budget.
  * - `pending` counts bytes of writes in flight; with the pieces being hashed, the swarm pauses reading from its peers
  *   above `highWater` and resumes below half of it (backpressure from storage and hashing).
  * - Piece buffers are recycled: the downloader hands a completed piece's buffer back with `release` once
@@ -114,7 +117,10 @@ export class PieceStore {
       else b.buf.set(block, begin);
       return;
     }
-    const copy = new Uint8Array(block); // a real copy: blocks may be Buffers, whose slice() is a view
+    this.#writeThrough(b, piece, begin, new Uint8Array(block)); // a real copy: blocks may be Buffers, whose slice() is a view
+  }
+
+  #writeThrough(b: Building, piece: number, begin: number, copy: Uint8Array): void {
     this.#inflight += copy.length;
     b.writes.push(
       this.storage.write(piece, begin, copy).then(
@@ -122,6 +128,22 @@ export class PieceStore {
         (err: unknown) => { this.#inflight -= copy.length; this.#fail(err); throw err; },
       ),
     );
+  }
+
+  /**
+   * Moves a partial piece out of memory (it is no longer wanted, and its buffer would hold budget until it
+   * is wanted again): the byte ranges received so far are written to storage, the buffer is recycled, and
+   * the piece continues in write-through mode (later blocks are written as they come; `complete` reads it
+   * back). Ranges must be blocks that were put; nothing else of the buffer is written.
+   */
+  spill(piece: number, ranges: readonly (readonly [begin: number, length: number])[]): void {
+    const b = this.#building.get(piece);
+    if (b?.buf === undefined) return;
+    const buf = b.buf;
+    b.buf = undefined;
+    this.#buffered -= buf.length;
+    for (const [begin, length] of ranges) this.#writeThrough(b, piece, begin, new Uint8Array(buf.subarray(begin, begin + length)));
+    this.release(buf);
   }
 
   #fail(err: unknown): void {
