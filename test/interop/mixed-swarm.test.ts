@@ -13,7 +13,10 @@
 // two windows must intersect, and inside the intersection BOTH leeches must have received payload (lower
 // bounds from the samples: bytes certainly held at the end minus bytes at most held at the start). To
 // make the overlap deterministic rather than a race, libtorrent starts with no peers and is told the
-// seed's address only once the page has received its first bytes; 64 MiB over WebRTC outlasts that.
+// seed's address only once the page has received its first bytes, and its download is limited to
+// 16 MiB/s: unlimited, it took 64 MiB in ~0.3 s over loopback TCP, inside one of the 0.4–0.6 s pauses a
+// WebRTC data channel here sometimes makes, and the page then received nothing during libtorrent's window.
+// Encryption is off on libtorrent's side so its first dial is not the ~1 s MSE attempt we do not answer.
 // Both downloads are verified complete: libtorrent checked every piece (its `done`) and its file equals
 // the source byte for byte; the page's session verified every piece (seeding) and the SHA-256 of what it
 // stored equals the source's. Afterwards: no RTCPeerConnection open on the seed, and no socket, timer or
@@ -56,6 +59,7 @@ afterAll(async () => {
 
 test('one Node session seeds libtorrent over TCP and a Chromium page over WebRTC at the same time', async () => {
   const before = resources();
+  const run = await mkdtemp(join(dir, 'run-')); // a retry starts clean (libtorrent would find the file done)
   const data = bytes(SIZE, 0x31ce);
   const want = createHash('sha256').update(data).digest('hex');
   const tracker = createTrackerServer({ ws: true, http: false, udp: false });
@@ -63,10 +67,10 @@ test('one Node session seeds libtorrent over TCP and a Chromium page over WebRTC
   const ct = new CreateTorrent({ version: 'v1', pieceLength: PIECE, trackers: [wsUrl], creationDate: null });
   ct.addFile({ data, path: NAME });
   const ti = await ct.generateInfo();
-  const torrentFile = join(dir, 'mixed.torrent');
+  const torrentFile = join(run, 'mixed.torrent');
   await writeFile(torrentFile, ti.toBytes());
-  await mkdir(join(dir, 'seed'), { recursive: true });
-  await writeFile(join(dir, 'seed', NAME), data);
+  await mkdir(join(run, 'seed'), { recursive: true });
+  await writeFile(join(run, 'seed', NAME), data);
 
   const rtc: WebRtcTransport[] = [];
   const seed = new Session({
@@ -83,7 +87,7 @@ test('one Node session seeds libtorrent over TCP and a Chromium page over WebRTC
     const seedPort = seed.listenPort();
     expect(seedPort).toBeGreaterThan(0);
     // Seed mode (libtorrent's): the file was just written from `data`, so it is trusted, not hashed again.
-    const h = await seed.addTorrent({ ti, savePath: join(dir, 'seed'), flags: { seedMode: true } });
+    const h = await seed.addTorrent({ ti, savePath: join(run, 'seed'), flags: { seedMode: true } });
     const seedDeadline = Date.now() + 20_000;
     while (h.status().state !== 'seeding' && Date.now() < seedDeadline) {
       await seed.waitForAlert(100);
@@ -92,7 +96,7 @@ test('one Node session seeds libtorrent over TCP and a Chromium page over WebRTC
     expect(h.status().state, seedAlerts.join('\n')).toBe('seeding');
 
     // libtorrent: listening and checked (nothing on disk yet), no peers until told.
-    lt = spawnLtPeer({ torrent: torrentFile, save: join(dir, 'lt'), mode: 'download', intervalSeconds: 0.05 });
+    lt = spawnLtPeer({ torrent: torrentFile, save: join(run, 'lt'), mode: 'download', intervalSeconds: 0.05, downloadLimit: 16 * 2 ** 20, encryption: false });
     const ready = await lt.ready();
     expect(ready.progress).toBe(0);
 
@@ -116,7 +120,7 @@ test('one Node session seeds libtorrent over TCP and a Chromium page over WebRTC
     // Both complete and verified.
     expect(ltDone.hashFailures).toBe(0);
     expect(ltDone.bytes).toBe(SIZE);
-    expect(createHash('sha256').update(await readFile(join(dir, 'lt', NAME))).digest('hex')).toBe(want);
+    expect(createHash('sha256').update(await readFile(join(run, 'lt', NAME))).digest('hex')).toBe(want);
     expect(r.warnings).toEqual([]);
     expect(r.state).toBe('seeding');
     expect(r.hashFailed).toBe(0);

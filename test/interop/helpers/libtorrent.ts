@@ -64,6 +64,8 @@ export interface LtPeerOptions {
   reportPeers?: boolean;
   /** uTP only: TCP off both ways, uTP on both ways. */
   utpOnly?: boolean;
+  /** libtorrent's download_rate_limit in bytes/s (default: unlimited). */
+  downloadLimit?: number;
 }
 
 /** One connected peer in a progress event (with `reportPeers`). */
@@ -210,6 +212,7 @@ export function ltPeerArgs(opts: LtPeerOptions): string[] {
   if (opts.keepRedundant === true) args.push('--keep-redundant');
   if (opts.reportPeers === true) args.push('--report-peers');
   if (opts.utpOnly === true) args.push('--utp-only');
+  if (opts.downloadLimit !== undefined) args.push('--download-limit', String(opts.downloadLimit));
   return args;
 }
 

@@ -5,7 +5,7 @@ usage: lt_peer.py --torrent F --save DIR --mode seed|download [--host 127.0.0.1]
                   [--peer host:port]... [--seed-mode] [--utp off|on] [--encryption on|off]
                   [--exit-when-done] [--interval SECONDS]
                   [--tracker URL]... [--dht] [--dht-node host:port]... [--no-outgoing]
-                  [--keep-redundant] [--report-peers] [--utp-only]
+                  [--keep-redundant] [--report-peers] [--utp-only] [--download-limit BYTES_PER_S]
 
 Settings: listens on HOST:PORT (port 0 = any free port), uTP off unless --utp on (TCP figures),
 allow_multiple_connections_per_ip, no DHT / LSD / UPnP / NAT-PMP, fast extension on (libtorrent's default).
@@ -18,6 +18,7 @@ PEX (ut_pex) is one of libtorrent's default plugins and always on. --no-outgoing
 connections only). --keep-redundant: close_redundant_connections off (two seeds stay connected, so a
 seed can tell a third peer about the other through PEX). --report-peers adds `peers` to progress events.
 --utp-only: uTP in and out, TCP off both ways (overrides --utp and --no-outgoing for TCP).
+--download-limit: libtorrent's download_rate_limit in bytes/s (0, the default: none).
 
 stdout: JSON lines, each with "event" and "t" (wall clock, ms since the epoch):
   ready    {port, infoHash, infoHashes{v1,v2}, state, progress}   after listening and checking
@@ -114,6 +115,7 @@ def main():
     ap.add_argument('--keep-redundant', action='store_true')
     ap.add_argument('--report-peers', action='store_true')
     ap.add_argument('--utp-only', action='store_true')
+    ap.add_argument('--download-limit', type=int, default=0)
     args = ap.parse_args()
 
     signal.signal(signal.SIGTERM, lambda *_: STOP.set())
@@ -163,10 +165,17 @@ def main():
         settings['alert_mask'] |= lt.alert.category_t.tracker_notification
     if args.keep_redundant:
         settings['close_redundant_connections'] = False
+    if args.download_limit > 0:
+        settings['download_rate_limit'] = args.download_limit
     if args.encryption == 'off':
         settings['out_enc_policy'] = int(lt.enc_policy.disabled)
         settings['in_enc_policy'] = int(lt.enc_policy.disabled)
     ses = lt.session(settings)
+    if args.download_limit > 0:
+        # Loopback and LAN peers are in the 'local' peer class, which the global rate limit does not cover.
+        pc = ses.get_peer_class(ses.local_peer_class_id)
+        pc['download_limit'] = args.download_limit
+        ses.set_peer_class(ses.local_peer_class_id, pc)
 
     try:
         ti = lt.torrent_info(args.torrent)
