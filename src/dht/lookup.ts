@@ -7,10 +7,11 @@
  * answer until the RPC timeout. The lookup ends when nothing is in flight and no unqueried candidate
  * is closer than the K-th closest node that answered — i.e. the last round found nothing closer.
  */
-import { compareDistance, ID_LENGTH, idEquals } from './node-id.js';
+import { compareDistance, ID_LENGTH } from './node-id.js';
 import { ipKey } from './addr.js';
 import type { CompactNode, KrpcResponse } from './krpc.js';
 import type { TimerSet } from './clock.js';
+import { bytesEqual } from '../bytes.js';
 
 /** A node that answered, with the token it gave (get_peers). */
 export interface LookupHit {
@@ -63,7 +64,7 @@ export function runLookup(target: Uint8Array, seeds: readonly CompactNode[], ctx
   let finished = false;
 
   const addCandidate = (n: CompactNode): void => {
-    if (n.id.length !== ID_LENGTH || idEquals(n.id, ctx.ownId)) return;
+    if (n.id.length !== ID_LENGTH || bytesEqual(n.id, ctx.ownId)) return;
     const key = keyOf(n);
     const ip = `${ipKey(n.host)}${opts.restrictIps ? '' : `|${n.port}`}`;
     if (seen.has(key) || ips.has(ip)) return;
@@ -127,7 +128,7 @@ export function runLookup(target: Uint8Array, seeds: readonly CompactNode[], ctx
           cancelSoft();
           if (finished) return;
           c.state = 'done';
-          if (!idEquals(c.node.id, r.id)) {
+          if (!bytesEqual(c.node.id, r.id)) {
             // a router seeded with a placeholder id: rank it by its real id from now on
             c.node = { id: r.id.slice(), host: c.node.host, port: c.node.port };
             seen.add(keyOf(c.node));

@@ -7,7 +7,6 @@
  */
 import { parseIP } from '../net/ip.js';
 import { isLocalIP } from './addr.js';
-import { bytesEqual } from '../bytes.js';
 
 /** Length of a node id / info-hash in bytes. */
 export const ID_LENGTH = 20;
@@ -113,6 +112,3 @@ export function idHex(id: Uint8Array): string {
   for (const b of id) s += b.toString(16).padStart(2, '0');
   return s;
 }
-
-/** Byte-wise equality of two ids. */
-export const idEquals = bytesEqual;

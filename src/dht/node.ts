@@ -21,7 +21,7 @@ import { decodeCompactNodes, decodeCompactPeers, decodeKrpc, encodeCompactNodes,
 import type { CompactNode, KrpcMessage, KrpcResponse } from './krpc.js';
 import { runLookup } from './lookup.js';
 import type { LookupHit } from './lookup.js';
-import { generateNodeId, idEquals, idHex, randomBytes, randomIdWithPrefix, verifyNodeId } from './node-id.js';
+import { generateNodeId, idHex, randomBytes, randomIdWithPrefix, verifyNodeId } from './node-id.js';
 import { PeerStore } from './peer-store.js';
 import { ByteBucket, PerIpLimiter } from './rate-limit.js';
 import { answerQuery, sendError } from './responder.js';
@@ -33,6 +33,7 @@ import { defaultDhtSettings } from './settings.js';
 import type { DhtEvent, DhtSettings, DhtState, DhtStats } from './settings.js';
 import { TokenManager } from './tokens.js';
 import { mayBeTrimmed, PingWaiters } from './verify-wait.js';
+import { bytesEqual } from '../bytes.js';
 
 /** Options for {@link DhtNode}. */
 export interface DhtNodeOptions {
@@ -340,7 +341,7 @@ export class DhtNode {
       return;
     }
     this.c.queriesIn++;
-    if (idEquals(msg.id, this.table.ownId)) return;
+    if (bytesEqual(msg.id, this.table.ownId)) return;
     this.table.heardFrom(msg.id, from.host, from.port, this.clock.now());
     // answer first, then ping an unknown querier to verify it (so our reply arrives before our ping)
     answerQuery(this.responder, msg, from, data.length)

@@ -13,7 +13,8 @@
  *   replacement cache. A full bucket gives a failing node's slot to a fresh one.
  */
 import { ipKey } from './addr.js';
-import { commonPrefixBits, compareDistance, ID_LENGTH, idEquals } from './node-id.js';
+import { commonPrefixBits, compareDistance, ID_LENGTH } from './node-id.js';
+import { bytesEqual } from '../bytes.js';
 
 /** A node in the table. */
 export interface RoutingNode {
@@ -85,7 +86,7 @@ export class RoutingTable {
    * Inserts or refreshes a node that answered us. Returns 'live', 'replacement' or why it was refused.
    */
   add(id: Uint8Array, host: string, port: number, now: number): 'live' | 'replacement' | 'own-id' | 'ip-taken' | 'id-moved' {
-    if (idEquals(id, this.ownId)) return 'own-id';
+    if (bytesEqual(id, this.ownId)) return 'own-id';
     const found = this.locate(id);
     if (found) {
       if (found.node.host !== host || found.node.port !== port) return 'id-moved';
@@ -234,8 +235,8 @@ export class RoutingTable {
     const i = this.bucketIndex(id);
     const b = this.buckets[i];
     if (!b) return undefined;
-    for (const n of b.live) if (idEquals(n.id, id)) return { node: n, bucket: i, live: true };
-    for (const n of b.replacements) if (idEquals(n.id, id)) return { node: n, bucket: i, live: false };
+    for (const n of b.live) if (bytesEqual(n.id, id)) return { node: n, bucket: i, live: true };
+    for (const n of b.replacements) if (bytesEqual(n.id, id)) return { node: n, bucket: i, live: false };
     return undefined;
   }
 }

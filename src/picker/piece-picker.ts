@@ -90,6 +90,11 @@ export class PiecePicker {
     return this.prio[i]!;
   }
 
+  /** Whether piece `i` is wanted: priority above 0 or a deadline (what a priority or deadline change can take away). */
+  isWanted(i: number): boolean {
+    return this.prio[i]! > 0 || this.deadlines.get(i) !== undefined;
+  }
+
   /** Number of pieces we have (verified). */
   get haveCount(): number {
     return this.haves;

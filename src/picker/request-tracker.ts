@@ -262,7 +262,7 @@ export class RequestTracker {
     for (const [id, e] of this.peers) {
       for (const block of e.out.keys()) {
         const piece = this.picker.blockInfo(block).piece;
-        if (this.picker.piecePriority(piece) > 0 || this.picker.pieceDeadline(piece) !== undefined) continue;
+        if (this.picker.isWanted(piece)) continue;
         e.out.delete(block);
         this.picker.releaseRequest(block);
         dropped.push({ peer: id, block });

@@ -139,7 +139,7 @@ export class Downloader {
   /** Partial pieces no longer wanted give their buffers back: their blocks go to storage (PieceStore.spill). */
   #spillUnwanted(): void {
     for (const i of this.picker.downloadingPieces()) {
-      if (this.picker.piecePriority(i) > 0 || this.picker.pieceDeadline(i) !== undefined || this.store.buffer(i) === undefined) continue;
+      if (this.picker.isWanted(i) || this.store.buffer(i) === undefined) continue;
       const ranges: [number, number][] = [];
       const size = this.lengths.pieceSize(i);
       for (let at = 0, b = 0; at < size; at += BLOCK_SIZE, b++) {
