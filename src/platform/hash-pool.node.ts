@@ -20,7 +20,10 @@
  *   same request is queued once per thread with a shared claim counter (see hash-worker.node.ts), so
  *   every worker hashes pieces of it until none are left. Each copy is an ordinary queued task (it may
  *   even land twice on one worker: the second finds nothing left); the job settles when all copies have.
- * - Workers start without the parent's preload flags (see {@link workerExecArgv}).
+ * - Workers start with no Node flags (`execArgv: []`): the worker is self-contained CommonJS needing only
+ *   node:crypto, node:fs and node:worker_threads. Inheriting the parent's flags would load a loader
+ *   (`--import tsx`) again in every thread, and per-process V8 flags (`--perf-basic-prof`, ...) make
+ *   `new Worker` throw ERR_WORKER_INVALID_EXEC_ARGV, failing every hash.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -36,26 +39,6 @@ const PER_WORKER = 2;
 
 /** Bytes a worker claims at a time from a split job (rounded to whole pieces). */
 const CLAIM_BYTES = 1024 * 1024;
-
-/**
- * Worker flags: the parent's, less those that load modules into every new thread (`--require`, `--import`,
- * loaders). The worker is self-contained CommonJS; under tsx or another loader those flags would load the
- * loader again in each worker and slow its start-up for nothing.
- */
-function workerExecArgv(argv: readonly string[]): string[] {
-  const preload = new Set(['--require', '-r', '--import', '--loader', '--experimental-loader']);
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const eq = a.indexOf('=');
-    if (preload.has(eq > 0 ? a.slice(0, eq) : a)) {
-      if (eq < 0) i++; // the value is the next element
-      continue;
-    }
-    out.push(a);
-  }
-  return out;
-}
 
 type WireSegment =
   | { kind: 'path'; path: string; offset: number; length: number }
@@ -220,7 +203,7 @@ class NodeHashPool implements HashPool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true, name: 'swarmkit-hash', execArgv: workerExecArgv(process.execArgv) });
+    const worker = new Worker(HASH_WORKER_SOURCE, { eval: true, name: 'swarmkit-hash', execArgv: [] });
     const slot: Slot = { worker, posted: new Map() };
     worker.unref();
     // unref() before the worker is online does not cover its message port in Node 20; repeat it once online
