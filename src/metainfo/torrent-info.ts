@@ -11,16 +11,19 @@
  * 4. Paths are sanitised element by element and made unique (sanitize-path.ts); symlinks whose
  *    target leaves the torrent are neutralised (the entry becomes a plain file).
  * 5. v2 piece layers are verified against each file's pieces root (file-tree.ts).
+ *
+ * file-tree.ts (the BEP 52 file tree, layout and piece layers) is loaded with the first v2 or hybrid
+ * torrent (../lazy.ts); v1 torrents never need it.
  */
 import { TorrentError } from '../errors.js';
 import type { LayoutFile, TorrentLayout } from '../interfaces/storage.js';
 import { bdecode, bdecodeWithSpans, bencode, BencodeRaw, binaryKey, getBytes, getDict, isDict } from './bencode.js';
 import type { BDict, BEncodable } from './bencode.js';
-import { alignV2, mergeHybrid, parseFileTree, verifyPieceLayers } from './file-tree.js';
+import { lazy } from '../lazy.js';
 import { hashInfo, infoHashId, toHex } from './info-hash.js';
 import type { InfoHashes } from './info-hash.js';
 import { checkPieceLength, DEFAULT_MAX_PIECES, Lengths } from './lengths.js';
-import { makeMagnet } from './magnet.js';
+import { makeMagnet } from './magnet-link.js';
 import { announceTiers, creationDate, isPrivate, textField, v1Files, webSeeds } from './metainfo-fields.js';
 import type { RawFile } from './metainfo-fields.js';
 import { sanitizeElement, sanitizePath, UniquePaths } from './sanitize-path.js';
@@ -68,6 +71,8 @@ export interface TorrentExtras {
 }
 
 const DEFAULT_MAX_BYTES = 64 * 1024 * 1024;
+
+const loadFileTree = lazy(() => import('./file-tree.js'));
 
 interface Parsed {
   infoHashes: InfoHashes;
@@ -244,16 +249,17 @@ async function parseInfo(infoBytes: Uint8Array, layers: BDict | undefined, requi
 
   let raw: RawFile[];
   let multi: boolean;
-  if (hasV2) {
+  const fileTree = hasV2 ? await loadFileTree() : undefined;
+  if (fileTree) {
     const tree = getDict(info, 'file tree', { required: true, code: 'torrent_invalid_file_tree' })!;
-    const v2 = parseFileTree(tree);
+    const v2 = fileTree.parseFileTree(tree);
     if (v1) {
       const v2Files = v1.multi ? v2.files : v2.files.map((f) => ({ ...f, path: [] }));
-      raw = mergeHybrid(v1.files, v2Files, pieceLength);
+      raw = fileTree.mergeHybrid(v1.files, v2Files, pieceLength);
       multi = v1.multi;
     } else {
       multi = !(v2.single && v2.files[0]!.path[0] === rawName);
-      raw = alignV2(multi ? v2.files : v2.files.map((f) => ({ ...f, path: [] })), pieceLength);
+      raw = fileTree.alignV2(multi ? v2.files : v2.files.map((f) => ({ ...f, path: [] })), pieceLength);
     }
   } else {
     raw = v1!.files;
@@ -285,7 +291,7 @@ async function parseInfo(infoBytes: Uint8Array, layers: BDict | undefined, requi
   const infoHashes = await hashInfo(infoBytes, { v1: v1 !== undefined, v2: hasV2 });
   const name = sanitizeElement(rawName) ?? toHex(infoHashes.v1 ?? infoHashes.v2!.subarray(0, 20));
   const files = buildEntries(raw, multi, name, rawName);
-  const verified = hasV2 && (requireLayers || layers !== undefined) ? await verifyPieceLayers(layers, raw, pieceLength) : new Map<string, Uint8Array>();
+  const verified = fileTree && (requireLayers || layers !== undefined) ? await fileTree.verifyPieceLayers(layers, raw, pieceLength) : new Map<string, Uint8Array>();
   return { infoHashes, name, lengths, files, isPrivate: isPrivate(info), metaVersion, pieces, layers: verified, infoBytes };
 }
 

@@ -1,13 +1,13 @@
 /**
  * AddTorrentParams: what addTorrent takes, after libtorrent's add_torrent_params. A torrent comes
  * from exactly one source: `ti` (parsed metadata), `infoHashes`, or `url` (a magnet link; see also
- * {@link parseMagnetUri}). Flags are booleans instead of libtorrent's bit flags.
+ * parseMagnetUri in ./magnet-uri.ts). Flags are booleans instead of libtorrent's bit flags.
  */
 import { TorrentError } from '../errors.js';
 import type { StorageAdapter } from '../interfaces/storage.js';
 import type { PeerAddress } from '../interfaces/transport.js';
 import type { InfoHashes } from '../metainfo/info-hash.js';
-import { parseMagnet } from '../metainfo/magnet.js';
+import type { MagnetLink } from '../metainfo/magnet-link.js';
 import type { TorrentInfo } from '../metainfo/torrent-info.js';
 import type { TorrentFlags } from '../torrent/torrent.js';
 import { DONT_DOWNLOAD, DEFAULT_PRIORITY } from '../torrent/priorities.js';
@@ -20,7 +20,7 @@ export interface AddTorrentParams {
   ti?: TorrentInfo;
   /** Info-hashes when metadata is not at hand (it is then fetched from peers once the swarm lands). */
   infoHashes?: InfoHashes;
-  /** A magnet URI, parsed on add (same as spreading {@link parseMagnetUri}'s result). */
+  /** A magnet URI, parsed on add (same as spreading parseMagnetUri's result). */
   url?: string;
   /** Where the data lives; passed to the session's storage factory. */
   savePath?: string;
@@ -56,12 +56,10 @@ export const defaultTorrentFlags: Readonly<TorrentFlags> = Object.freeze({
 });
 
 /**
- * Parses a magnet URI into AddTorrentParams (libtorrent's parse_magnet_uri): info-hashes, name,
- * trackers (one tier each), web seeds, peers and BEP 53 `so` as file priorities (selected files 4,
- * others 0). Throws the magnet parser's typed errors.
+ * A parsed magnet link as AddTorrentParams ({@link parseMagnetUri} in ./magnet-uri.ts parses and calls this;
+ * it lives apart so that the session loads the magnet parser only with the first magnet).
  */
-export function parseMagnetUri(uri: string): AddTorrentParams {
-  const m = parseMagnet(uri);
+export function magnetParams(m: MagnetLink): AddTorrentParams {
   const p: AddTorrentParams = {
     infoHashes: m.infoHashes,
     trackers: m.trackers.map((t) => [t]),

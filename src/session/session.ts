@@ -25,7 +25,7 @@ import type { TorrentHost } from '../torrent/torrent.js';
 import { AlertQueue } from './alert-queue.js';
 import { ALERT_CATEGORY, createAlert } from './alerts.js';
 import type { Alert, AlertFields, AlertType } from './alerts.js';
-import { checkPeerAddress, defaultTorrentFlags, parseMagnetUri, trackerTiers } from './add-torrent-params.js';
+import { checkPeerAddress, defaultTorrentFlags, magnetParams, trackerTiers } from './add-torrent-params.js';
 import type { AddTorrentParams } from './add-torrent-params.js';
 import { IPFilter } from './ip-filter.js';
 import { defaultSettings, validateSettings } from './settings.js';
@@ -41,6 +41,10 @@ import { hash20, stateSettings } from './session-options.js';
 import type { RemoveOptions, SessionOptions, StorageOption } from './session-options.js';
 import { SessionDiscovery } from './discovery.js';
 import { SessionWebRtc } from './webrtc.js';
+import { lazy } from '../lazy.js';
+
+/** The magnet parser (with the metadata swarm: one chunk, see ../torrent/discovery/magnet-phase.ts). */
+const loadMagnetPhase = lazy(() => import('../torrent/discovery/magnet-phase.js'));
 
 export type { RemoveOptions, SessionOptions, StorageOption } from './session-options.js';
 
@@ -190,7 +194,8 @@ export class Session {
     try {
       if (p === null || typeof p !== 'object') throw new TorrentError('invalid_argument', 'addTorrent needs an AddTorrentParams object');
       if (p.url !== undefined) {
-        const m = parseMagnetUri(p.url);
+        const m = magnetParams((await loadMagnetPhase()).parseMagnet(p.url));
+        this.#live();
         p = { ...m, ...p, trackers: [...(m.trackers ?? []), ...(p.trackers ?? [])], urlSeeds: [...(m.urlSeeds ?? []), ...(p.urlSeeds ?? [])], peers: [...(m.peers ?? []), ...(p.peers ?? [])] };
       }
       const ti = p.ti;

@@ -4,6 +4,11 @@
  * connection limit. Torrent decides when peers may run; this starts and stops the swarm accordingly.
  * A stopped swarm's connections close in the background; `stopAndWait` waits for them (before storage
  * moves, rechecks and shutdown).
+ *
+ * The metadata swarm of a magnet (discovery/metadata-swarm.ts with the ut_metadata fetcher) is loaded on
+ * the first magnet (discovery/magnet-phase.ts): a page that only adds .torrent files never fetches it. Until the module
+ * is there no metadata swarm runs (incoming connections for the torrent find no owner and are refused,
+ * known peers wait in the peer list); a stop in the meantime cancels the start.
  */
 import { TorrentError } from '../errors.js';
 import type { PeerAddress } from '../interfaces/transport.js';
@@ -12,9 +17,11 @@ import { PeerList } from './swarm/peer-list.js';
 import type { SwarmNet } from './swarm/net.js';
 import { Swarm } from './swarm/swarm.js';
 import type { SwarmTorrent } from './swarm/swarm.js';
-import { MetadataSwarm } from './discovery/metadata-swarm.js';
-import type { MetadataSwarmHost } from './discovery/metadata-swarm.js';
+import type { MetadataSwarm, MetadataSwarmHost } from './discovery/metadata-swarm.js';
 import type { PeerOwner } from '../peer/index.js';
+import { lazy } from '../lazy.js';
+
+const loadMetadataSwarm = lazy(() => import('./discovery/magnet-phase.js'));
 
 /** The swarm-related fields of a TorrentStatus. */
 export type SwarmStatusFields = Pick<TorrentStatus, 'downloadRate' | 'uploadRate' | 'downloadPayloadRate' | 'uploadPayloadRate' | 'numPeers' | 'numSeeds' | 'totalPayloadDownload' | 'totalPayloadUpload'>;
@@ -23,6 +30,8 @@ export type SwarmStatusFields = Pick<TorrentStatus, 'downloadRate' | 'uploadRate
 export class SwarmLink {
   #swarm: Swarm | undefined;
   #meta: MetadataSwarm | undefined;
+  /** The context of a metadata swarm asked for while its module loads. */
+  #metaWanted: (() => MetadataSwarmHost) | undefined;
   #stopping: Promise<void> = Promise.resolve();
   readonly #list: PeerList;
   #maxConnections: number | undefined;
@@ -63,11 +72,28 @@ export class SwarmLink {
 
   /** Starts (or stops) the metadata-phase swarm of a magnet torrent (see discovery/metadata-swarm.ts). */
   syncMetadata(run: boolean, context: () => MetadataSwarmHost): void {
-    if (run && !this.#meta && !this.#swarm) this.#meta = new MetadataSwarm(context(), this.#list);
-    else if (!run) this.#stopMeta();
+    if (!run) {
+      this.#stopMeta();
+      return;
+    }
+    if (this.#meta || this.#swarm || this.#metaWanted) return;
+    this.#metaWanted = context;
+    loadMetadataSwarm().then(
+      (m) => {
+        if (this.#metaWanted !== context) return; // stopped (or stopped and asked again) meanwhile
+        this.#metaWanted = undefined;
+        if (!this.#meta && !this.#swarm) this.#meta = new m.MetadataSwarm(context(), this.#list);
+      },
+      (err: unknown) => {
+        if (this.#metaWanted !== context) return;
+        this.#metaWanted = undefined; // the next sync asking for it tries again
+        context().post('metadata_failed', { error: { code: 'not_supported', message: `the metadata fetcher could not be loaded: ${err instanceof Error ? err.message : String(err)}` } });
+      },
+    );
   }
 
   #stopMeta(): boolean {
+    this.#metaWanted = undefined;
     const m = this.#meta;
     if (!m) return false;
     this.#meta = undefined;

@@ -12,6 +12,8 @@
  * - A malformed request (bad size, length not a power of two, index not a multiple of it) throws
  *   `invalid_message`: the caller's peer layer closes that connection.
  * - Hashes (22) and hash rejects (23) are ignored here: we asked nothing.
+ * - The merkle code (merkle-proof.ts) is loaded with the first request we answer (../../lazy.ts): only a
+ *   v2 torrent's peers fetching its layers ever cause one; every other request is rejected synchronously.
  */
 import type { PeerConnection } from '../../peer/index.js';
 import { binaryKey } from '../../metainfo/bencode.js';
@@ -19,7 +21,9 @@ import { MERKLE_BLOCK } from '../../metainfo/merkle.js';
 import type { FileEntry } from '../../metainfo/torrent-info.js';
 import { HashMessageId, decodeHashRequest, encodeHashReject, encodeHashes, uncleCount } from '../../wire/hash-messages.js';
 import type { HashRequest } from '../../wire/hash-messages.js';
-import { buildProof, treeLayers } from './merkle-proof.js';
+import { lazy } from '../../lazy.js';
+
+const loadMerkleProof = lazy(() => import('./merkle-proof.js'));
 
 /** What the server reads from the torrent's metadata. */
 export interface HashServerMeta {
@@ -75,11 +79,12 @@ export class HashServer<P extends object> {
   }
 
   async #answer(file: number, layer: Uint8Array, req: HashRequest): Promise<Uint8Array | undefined> {
+    const proofs = await loadMerkleProof();
     let tree = this.#trees.get(file);
     if (!tree) {
-      tree = treeLayers(layer, this.#pieceLayer);
+      tree = proofs.treeLayers(layer, this.#pieceLayer);
       this.#trees.set(file, tree);
     }
-    return buildProof(await tree, req.index, req.length, uncleCount(req.length, req.proofLayers));
+    return proofs.buildProof(await tree, req.index, req.length, uncleCount(req.length, req.proofLayers));
   }
 }

@@ -13,6 +13,7 @@
  * asks its peers for the layers with hash requests and proves every reply against the files' pieces
  * roots; once all are verified the torrent receives a TorrentInfo with the layers and downloads normally.
  * Paused meanwhile, the fetcher keeps what it verified and goes on with the peers of the next metadata swarm.
+ * piece-layers.ts (with the merkle proofs) is loaded then, so torrents that never need it never fetch it.
  */
 import type { PeerAddress } from '../../interfaces/transport.js';
 import type { PeerConnection } from '../../peer/index.js';
@@ -26,12 +27,16 @@ import type { SwarmLink } from '../swarm-link.js';
 import type { SwarmNet } from '../swarm/net.js';
 import { PeerExtensions } from './peer-extensions.js';
 import { sendWire } from './hash-server.js';
-import { PieceLayerFetcher, missingLayerFiles } from './piece-layers.js';
-import type { LayerFile } from './piece-layers.js';
+import type { LayerFile, PieceLayerFetcher } from './piece-layers.js';
+import { lazy } from '../../lazy.js';
 import { TorrentDiscovery } from './torrent-discovery.js';
 import type { DiscoveryServices, PeerSource } from './torrent-discovery.js';
 
 export type { DiscoveryServices, PeerSource } from './torrent-discovery.js';
+
+/** The piece-layer fetcher, loaded when a v2-only magnet's metadata arrives (../../lazy.ts). */
+const loadPieceLayers = lazy(() => import('./piece-layers.js'));
+type PieceLayers = Awaited<ReturnType<typeof loadPieceLayers>>;
 
 /** What the glue needs from its torrent. */
 export interface TorrentPeersHost {
@@ -134,10 +139,14 @@ export class TorrentPeers {
       const ti = await TorrentInfo.fromInfoDict(info, h.magnetExtras());
       this.ext.setInfo(ti.infoBytes);
       h.post('metadata_received', {});
-      const need = ti.metaVersion === 'v2' ? missingLayerFiles(ti) : [];
-      if (need.length > 0) {
-        this.#fetchLayers(ti, need);
-        return;
+      if (ti.metaVersion === 'v2') {
+        const mod = await loadPieceLayers();
+        const need = mod.missingLayerFiles(ti);
+        if (this.#closed) return;
+        if (need.length > 0) {
+          this.#fetchLayers(mod, ti, need);
+          return;
+        }
       }
       h.link.syncMetadata(false, () => { throw new Error('unreachable'); });
       h.gotMetadata(ti);
@@ -149,13 +158,12 @@ export class TorrentPeers {
   }
 
   /** Starts fetching the piece layers of `need` over the metadata swarm's connections. */
-  #fetchLayers(ti: TorrentInfo, need: readonly LayerFile[]): void {
-    const h = this.#h;
-    const fetcher = new PieceLayerFetcher<PeerConnection>(need, ti.pieceLength, {
+  #fetchLayers(mod: PieceLayers, ti: TorrentInfo, need: readonly LayerFile[]): void {
+    const fetcher = new mod.PieceLayerFetcher<PeerConnection>(need, ti.pieceLength, {
       send: (c, m) => sendWire(c, m),
       now: () => performance.now(),
       onBadPeer: (c, reason) => c.close(`bad piece layer hashes: ${reason}`, 'protocol'),
-      onDone: (layers) => void this.#layersDone(ti, need, layers),
+      onDone: (layers) => void this.#layersDone(mod, ti, need, layers),
     });
     this.#layers = fetcher;
     // A v2-only torrent's handshakes carry the v2 info-hash: every peer of it speaks v2.
@@ -171,7 +179,7 @@ export class TorrentPeers {
     this.sync(this.#last); // the metadata swarm may have stopped while the info dict was parsed
   }
 
-  async #layersDone(ti: TorrentInfo, need: readonly LayerFile[], layers: Map<number, Uint8Array>): Promise<void> {
+  async #layersDone(mod: PieceLayers, ti: TorrentInfo, need: readonly LayerFile[], layers: Map<number, Uint8Array>): Promise<void> {
     const h = this.#h;
     this.ext.setHashHandler(undefined);
     let full: TorrentInfo;
@@ -180,7 +188,7 @@ export class TorrentPeers {
     } catch (err) {
       // Every chunk was proven against its root, so this is not expected; fetch again rather than hang.
       h.post('metadata_failed', { error: { code: isTorrentError(err) ? err.code : 'torrent_invalid_piece_layers', message: err instanceof Error ? err.message : String(err) } });
-      if (!this.#closed) this.#fetchLayers(ti, need);
+      if (!this.#closed) this.#fetchLayers(mod, ti, need);
       return;
     }
     this.#layers = undefined;

@@ -2,7 +2,7 @@ import { describe, test, expect, afterEach } from 'vitest';
 import { Session } from '../../../src/session/session.js';
 import { alertCategory } from '../../../src/session/alert-category.js';
 import { IPFilter } from '../../../src/session/ip-filter.js';
-import { parseMagnetUri } from '../../../src/session/add-torrent-params.js';
+import { parseMagnetUri } from '../../../src/session/magnet-uri.js';
 import { isTorrentError } from '../../../src/errors.js';
 import type { ErrorCode } from '../../../src/errors.js';
 import { createMemoryStorage } from '../../../storage-adapters/memory/index.js';

@@ -1,0 +1,18 @@
+/**
+ * Code loaded on first use (no imports, runtime-neutral). A page's bundler puts what a dynamic `import()`
+ * names in its own chunk, fetched only when that code is first needed: the magnet metadata phase, the BEP 52
+ * (v2) machinery, the IP blocklist parser, PEX, the HTTP tracker client. The one-file browser bundle
+ * (vite.lib.config.ts) inlines those chunks, so the behaviour is the same either way, one microtask later.
+ */
+
+/**
+ * A loader for `load()` (a dynamic import): the import starts on the first call and its promise is shared
+ * by every call; if it fails (a chunk that cannot be fetched), that call rejects and the next one retries.
+ */
+export function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => (loading ??= load().catch((err: unknown) => {
+    loading = undefined;
+    throw err;
+  }));
+}
