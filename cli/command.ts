@@ -9,11 +9,9 @@ export interface CliIO {
   readonly cwd: string;
 }
 
-/** One subcommand: `swarmkit <name> ...`. */
+/** One subcommand: `swarmkit <name> ...` (listed, with its summary, in commands/index.ts). */
 export interface Command {
   readonly name: string;
-  /** One line for the command list in `swarmkit help`. */
-  readonly summary: string;
   /** Full help text for `swarmkit help <name>` / `swarmkit <name> --help`. */
   readonly usage: string;
   /** Runs with the arguments after the command name; resolves to the exit code. Throws on failure. */

@@ -2,8 +2,9 @@
  * The CLI dispatcher: `swarmkit <command> [options]`. Separate from main.ts so tests can run it in-process
  * with collected output. Resolves to the exit code (0 ok, 1 failure, 2 usage error); never throws.
  */
-import type { CliIO, Command } from './command.js';
+import type { CliIO } from './command.js';
 import { commands } from './commands/index.js';
+import type { CommandEntry } from './commands/index.js';
 import { EXIT_OK, EXIT_USAGE, UsageError, exitCodeFor } from './errors.js';
 import { Output } from './output.js';
 import { packageVersion } from './version.js';
@@ -29,7 +30,7 @@ Exit codes: 0 success, 1 failure, 2 usage error.
 Run 'swarmkit help <command>' for a command's options.`;
 }
 
-function findCommand(name: string): Command {
+function findCommand(name: string): CommandEntry {
   const c = commands.get(name);
   if (c === undefined) throw new UsageError(`unknown command '${name}' (try 'swarmkit help')`);
   return c;
@@ -44,7 +45,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
     const [first, ...rest] = argv;
     if (first === undefined || first === 'help' || first === '--help' || first === '-h') {
       const topic = first === 'help' ? rest.find((a) => !a.startsWith('-')) : undefined;
-      io.stdout.write(`${topic === undefined ? mainUsage() : findCommand(topic).usage}\n`);
+      io.stdout.write(`${topic === undefined ? mainUsage() : (await findCommand(topic).load()).usage}\n`);
       return first === undefined ? EXIT_USAGE : EXIT_OK;
     }
     if (first === '--version' || first === '-V' || first === 'version') {
@@ -52,7 +53,7 @@ export async function runCli(argv: readonly string[], io: CliIO): Promise<number
       return EXIT_OK;
     }
     if (first.startsWith('-')) throw new UsageError(`expected a command before '${first}' (try 'swarmkit help')`);
-    const command = findCommand(first);
+    const command = await findCommand(first).load();
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(`${command.usage}\n`);
       return EXIT_OK;

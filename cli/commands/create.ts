@@ -95,7 +95,6 @@ async function exists(path: string): Promise<boolean> {
 
 export const createCommand: Command = {
   name: 'create',
-  summary: 'make a .torrent file from a file or directory',
   usage,
   async run(argv: readonly string[], out: Output, io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs('create', argv, options);

@@ -74,7 +74,6 @@ function rate(n: number): string {
 
 export const downloadCommand: Command = {
   name: 'download',
-  summary: 'download a torrent from peers into a directory',
   usage,
   async run(argv: readonly string[], out: Output, io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs('download', argv, options);

@@ -156,7 +156,6 @@ function formatDate(unixSeconds: number): string {
 
 export const infoCommand: Command = {
   name: 'info',
-  summary: 'show what a .torrent file or magnet link describes',
   usage,
   async run(argv: readonly string[], out: Output, io: CliIO): Promise<number> {
     const { positionals } = parseCommandArgs('info', argv, {});

@@ -47,7 +47,6 @@ const options = {
 
 export const seedCommand: Command = {
   name: 'seed',
-  summary: 'serve a torrent\'s data to peers until interrupted',
   usage,
   async run(argv: readonly string[], out: Output, io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs('seed', argv, options);

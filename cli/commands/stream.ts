@@ -116,7 +116,6 @@ function noteAlert(a: Alert, out: Output): void {
 
 export const streamCommand: Command = {
   name: 'stream',
-  summary: 'download a torrent and serve one of its files over HTTP while it downloads',
   usage,
   async run(argv: readonly string[], out: Output, io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs('stream', argv, options);

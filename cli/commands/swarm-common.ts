@@ -13,7 +13,7 @@ import { alertMessage } from '../../src/session/alerts.js';
 import type { Alert } from '../../src/session/alerts.js';
 import type { TorrentHandle } from '../../src/session/torrent-handle.js';
 import type { TorrentStatus } from '../../src/session/torrent-status.js';
-import { Session, createUdpFactory } from '../../entry/node.js';
+import { Session, createUdpFactory } from '../../entry/node-session.js';
 import type { DatagramFactory } from '../../src/interfaces/datagram.js';
 import { UsageError } from '../errors.js';
 import { escapeTerminal as esc } from '../escape.js';

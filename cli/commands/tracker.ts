@@ -68,7 +68,6 @@ async function run(argv: readonly string[], out: Output, _io: CliIO): Promise<nu
 /** The `tracker` command. */
 export const trackerCommand: Command = {
   name: 'tracker',
-  summary: 'run a tracker (WebSocket signalling for WebRTC peers, HTTP and UDP announce)',
   usage,
   run,
 };

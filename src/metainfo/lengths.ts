@@ -79,7 +79,9 @@ export class Lengths {
   /** Bytes in piece `i`. */
   pieceSize(i: number): number {
     this.checkPiece(i);
-    return i === this.pieceCount - 1 ? this.lastPieceLength : this.pieceLength;
+    // Branch-free on purpose (also in blockSize): a `last piece ? ... : ...` branch is never taken until the
+    // download's last piece, and taking it then deoptimised every hot function that had inlined this one.
+    return Math.min(this.pieceLength, this.totalLength - i * this.pieceLength);
   }
 
   /** Offset of piece `i` in the torrent's byte space. */
@@ -98,7 +100,7 @@ export class Lengths {
     const size = this.pieceSize(i);
     const blocks = Math.ceil(size / BLOCK_SIZE);
     if (!Number.isInteger(b) || b < 0 || b >= blocks) bad('block index out of range', { piece: i, block: b, blocks });
-    return b === blocks - 1 ? size - b * BLOCK_SIZE : BLOCK_SIZE;
+    return Math.min(BLOCK_SIZE, size - b * BLOCK_SIZE);
   }
 
   /** Whether `[offset, offset+length)` is a valid block-aligned request inside piece `i`. */
