@@ -10,8 +10,13 @@
  *   Blocklist importers opt in to zero-padded octets (`001.002.003.004`), which eMule's format uses.
  * - An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`) parses as IPv6; {@link toLookupAddress} folds it to IPv4
  *   so that filters and peer lists treat the two spellings of one host alike.
+ * - IPv6 text is parsed and formatted by net/ip.ts (the byte-form parser the DHT, trackers and PEX use); this
+ *   module converts bytes ⇄ bigint, throws the typed error, and prints mapped addresses as `::ffff:a.b.c.d`
+ *   (net/ip.ts prints them in hex). IPv4 keeps its own character-level scanner: blocklist imports call it
+ *   hundreds of thousands of times, on zero-padded octets too.
  */
 import { TorrentError } from '../errors.js';
+import { formatIPv6 as formatIPv6Bytes, parseIPv6 as parseIPv6Bytes } from '../net/ip.js';
 
 /** A parsed IP address: IPv4 as a uint32 number, IPv6 as a 128-bit bigint. */
 export type IPAddress = { readonly family: 4; readonly value: number } | { readonly family: 6; readonly value: bigint };
@@ -75,58 +80,16 @@ export function parseIPv4(text: string, opts: ParseIPv4Options = {}): number {
   return v;
 }
 
-function hexValue(c: number): number {
-  if (c >= 48 && c <= 57) return c - 48;
-  if (c >= 97 && c <= 102) return c - 87;
-  if (c >= 65 && c <= 70) return c - 55;
-  return -1;
-}
-
-/** Parses an IPv6 address (RFC 4291 text forms, no zone id) to a 128-bit bigint. Throws `ip_invalid_address`. */
+/**
+ * Parses an IPv6 address (RFC 4291 text forms, no brackets, no zone id) to a 128-bit bigint, through the
+ * shared parser in net/ip.ts. Throws `ip_invalid_address`.
+ */
 export function parseIPv6(text: string): bigint {
-  if (text.length === 0 || text.length > 45) throw invalid(text, 'wrong length for an IPv6 address');
-  if (text.includes('%')) throw invalid(text, 'zone ids are not accepted');
-  const gap = text.indexOf('::');
-  if (gap !== -1 && text.indexOf('::', gap + 1) !== -1) throw invalid(text, 'more than one "::"');
-  const head = gap === -1 ? text : text.slice(0, gap);
-  const tail = gap === -1 ? '' : text.slice(gap + 2);
-  const headGroups = parseGroups(text, head, gap === -1);
-  const tailGroups = gap === -1 ? [] : parseGroups(text, tail, true);
-  const explicit = headGroups.length + tailGroups.length;
-  if (gap === -1 ? explicit !== 8 : explicit > 7) throw invalid(text, 'wrong number of groups');
-  if (gap === -1 && headGroups.length !== 8) throw invalid(text, 'wrong number of groups');
+  const b = parseIPv6Bytes(text);
+  if (b === undefined) throw invalid(text, 'not an IPv6 address (1-4 hex digit groups, at most one "::", no zone id)');
   let value = 0n;
-  for (const g of headGroups) value = (value << 16n) | BigInt(g);
-  value <<= BigInt(16 * (8 - headGroups.length));
-  let low = 0n;
-  for (const g of tailGroups) low = (low << 16n) | BigInt(g);
-  return value | low;
-}
-
-/** Splits one side of `::` into 16-bit groups; `mayEndInV4` allows a trailing dotted quad (two groups). */
-function parseGroups(whole: string, part: string, mayEndInV4: boolean): number[] {
-  if (part === '') return [];
-  const fields = part.split(':');
-  const groups: number[] = [];
-  for (let k = 0; k < fields.length; k++) {
-    const f = fields[k] ?? '';
-    if (f.includes('.')) {
-      if (!mayEndInV4 || k !== fields.length - 1) throw invalid(whole, 'embedded IPv4 must be the last 32 bits');
-      const v4 = scanIPv4(f, 0, f.length, false);
-      if (v4 < 0) throw invalid(whole, 'bad embedded IPv4 address');
-      groups.push(v4 >>> 16, v4 & 0xffff);
-      continue;
-    }
-    if (f.length === 0 || f.length > 4) throw invalid(whole, 'each group is 1 to 4 hex digits');
-    let g = 0;
-    for (let i = 0; i < f.length; i++) {
-      const h = hexValue(f.charCodeAt(i));
-      if (h < 0) throw invalid(whole, 'non-hex character');
-      g = g * 16 + h;
-    }
-    groups.push(g);
-  }
-  return groups;
+  for (const byte of b) value = (value << 8n) | BigInt(byte);
+  return value;
 }
 
 /** Parses an IPv4 or IPv6 address (chosen by the presence of `:`). Throws `ip_invalid_address`. */
@@ -163,26 +126,9 @@ export function formatIPv4(value: number): string {
 export function formatIPv6(value: bigint): string {
   const v4 = mappedIPv4(value);
   if (v4 >= 0) return `::ffff:${formatIPv4(v4)}`; // RFC 5952 §5: mapped addresses in mixed notation
-  const groups: number[] = [];
-  for (let i = 7; i >= 0; i--) groups.push(Number((value >> BigInt(16 * i)) & 0xffffn));
-  let bestStart = -1;
-  let bestLen = 1; // a single zero group is not compressed
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = (gs: number[]): string => gs.map((g) => g.toString(16)).join(':');
-  if (bestStart === -1) return hex(groups);
-  return `${hex(groups.slice(0, bestStart))}::${hex(groups.slice(bestStart + bestLen))}`;
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 16; i++) b[i] = Number((value >> BigInt(8 * (15 - i))) & 0xffn);
+  return formatIPv6Bytes(b);
 }
 
 /** Formats a parsed address (IPv4 dotted quad or canonical IPv6). */
