@@ -9,6 +9,7 @@
  * - bad-request counters decay by half per second, so only a persistent flood trips their limits.
  */
 import type { PeerSettings } from './limits.js';
+import { DOUBLE_ZERO } from '../double-zero.js';
 
 /** What the tick decided. */
 export const TICK_OK = 0;
@@ -27,8 +28,8 @@ export class Liveness {
   lastBlockAt: number;
   lastTick: number;
   stallReported = false;
-  badFlood = 0;
-  badUnservable = 0;
+  badFlood = DOUBLE_ZERO; // decay to fractions: double fields from the start (../double-zero.ts)
+  badUnservable = DOUBLE_ZERO;
 
   constructor(now: number) {
     this.lastRecv = this.lastSend = this.lastPayload = this.lastBlockAt = this.lastTick = now;

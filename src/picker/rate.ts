@@ -1,9 +1,11 @@
+import { DOUBLE_ZERO } from '../double-zero.js';
+
 /**
  * A transfer-rate estimate with O(1) updates and no timers: an exponentially decaying byte count.
  * After a steady rate r bytes/s for several time constants, `rate()` ≈ r.
  */
 export class RateMeter {
-  private acc = 0;
+  private acc = DOUBLE_ZERO; // decays to fractions: a double field from the start (../double-zero.ts)
   private at: number | undefined;
 
   /** @param tauMs time constant of the decay, in ms (default 5000: about the last 5 seconds). */

@@ -22,6 +22,7 @@ import type { PeerList } from './peer-list.js';
 import type { PeerEntry } from './peer-list.js';
 import type { PeerExtensions } from '../discovery/peer-extensions.js';
 import { HashServer, sendWire } from '../discovery/hash-server.js';
+import { DOUBLE_ZERO } from '../../double-zero.js';
 
 /** Alert fields without the torrent's ids (the torrent adds them). */
 export type SwarmAlertFields<K extends AlertType> = Omit<AlertFields<K>, 'infoHash' | 'name'>;
@@ -90,8 +91,8 @@ export class Swarm implements PeerOwner {
   readonly #entryOf = new Map<PeerConnection, PeerEntry>();
   #nextId = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
-  #lastChoke = 0;
-  #lastExtTick = 0;
+  #lastChoke = DOUBLE_ZERO; // timestamps: double fields from the start (../../double-zero.ts)
+  #lastExtTick = DOUBLE_ZERO;
   #choker: ChokerState = initialChokerState;
   #closed = false;
   #pausedReading = false;
