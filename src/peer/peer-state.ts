@@ -6,6 +6,7 @@
 import type { DecodedExtensionHandshake, Handshake } from '../wire/index.js';
 import { RateMeter } from '../picker/rate.js';
 import { RemotePieces } from './remote-pieces.js';
+import { DOUBLE_ZERO } from '../double-zero.js';
 
 /** Read-only view of a peer's state (fields are written only by the connection). */
 export class PeerState {
@@ -33,9 +34,9 @@ export class PeerState {
   readonly allowedFastOut = new Set<number>();
   /** Pieces the remote suggested, oldest first (bounded). */
   readonly suggested: number[] = [];
-  /** Payload bytes received / sent. */
-  downloaded = 0;
-  uploaded = 0;
+  /** Payload bytes received / sent (double fields from the start: they pass 2^31; ../double-zero.ts). */
+  downloaded = DOUBLE_ZERO;
+  uploaded = DOUBLE_ZERO;
   /** Bytes of blocks that matched no request of ours (dropped). */
   unsolicitedBytes = 0;
 

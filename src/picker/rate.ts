@@ -25,6 +25,6 @@ export class RateMeter {
   /** Bytes per second at time `now`. */
   rate(now: number): number {
     this.decay(now);
-    return (this.acc * 1000) / this.tauMs;
+    return (this.acc * 1000) / this.tauMs + 0; // + 0: never -0 (acc starts at DOUBLE_ZERO)
   }
 }

@@ -26,3 +26,12 @@ describe('DOUBLE_ZERO', () => {
     expect(JSON.parse(r.stdout)).toEqual({ smiField: false, doubleField: true });
   });
 });
+
+describe('fields started at DOUBLE_ZERO never surface as -0', () => {
+  test('RateMeter.rate() of an idle meter is +0', async () => {
+    const { RateMeter } = await import('../../src/picker/rate.js');
+    const m = new RateMeter();
+    expect(Object.is(m.rate(0), 0)).toBe(true);
+    expect(Object.is(m.rate(10_000), 0)).toBe(true);
+  });
+});

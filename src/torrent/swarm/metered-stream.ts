@@ -5,14 +5,15 @@
  */
 import type { PeerAddress, PeerStream, StreamSink } from '../../interfaces/transport.js';
 import { RateMeter } from '../../picker/rate.js';
+import { DOUBLE_ZERO } from '../../double-zero.js';
 
 /** Counts bytes through a {@link PeerStream}. */
 export class MeteredStream implements PeerStream {
   readonly remote: PeerAddress;
   readonly direction: 'in' | 'out';
-  /** Bytes received / sent, all of them. */
-  received = 0;
-  sent = 0;
+  /** Bytes received / sent, all of them (double fields from the start: they pass 2^31; ../../double-zero.ts). */
+  received = DOUBLE_ZERO;
+  sent = DOUBLE_ZERO;
   readonly down = new RateMeter();
   readonly up = new RateMeter();
   readonly writev?: (chunks: readonly Uint8Array[]) => boolean;

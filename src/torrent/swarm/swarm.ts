@@ -96,8 +96,8 @@ export class Swarm implements PeerOwner {
   #choker: ChokerState = initialChokerState;
   #closed = false;
   #pausedReading = false;
-  #totalDown = 0;
-  #totalUp = 0;
+  #totalDown = DOUBLE_ZERO; // byte totals pass 2^31: double fields from the start
+  #totalUp = DOUBLE_ZERO;
   readonly #now = (): number => performance.now();
   readonly #bitfieldBytes: number;
 
@@ -483,8 +483,8 @@ export class Swarm implements PeerOwner {
       totalUploadRate: Math.round(wireUp),
       numPeers: this.#peers.size,
       numSeeds: seeds,
-      totalDown: this.#totalDown,
-      totalUp: this.#totalUp,
+      totalDown: this.#totalDown + 0, // + 0: never -0 (DOUBLE_ZERO)
+      totalUp: this.#totalUp + 0,
     };
   }
 
