@@ -10,6 +10,15 @@
  *   swarm's tick (it rate-limits itself to `intervalMs`); peers learned join the peer list (source pex).
  *   The connected set we tell others holds each peer's listen address: the dialled address for outgoing
  *   connections, the extension handshake's `p` for incoming ones (skipped when unknown).
+ * - The PEX code (./pex.ts: the tracker and its codec, wire/extensions/ut-pex*.ts) loads on first use, as a
+ *   page whose peers are all WebRTC (no IP addresses) has nothing to exchange: when a ut_pex peer whose
+ *   address is an IP literal completes its extension handshake, when a ut_pex message arrives, or when a
+ *   tick has an IP-addressed peer to tell about. Until then a ut_pex peer's tracker options wait (taken at
+ *   its handshake, as before) and its messages queue (a few); once loaded, every waiting tracker is made,
+ *   fed its queue, and polled if a tick was waiting. A tracker made later behaves as one made at the
+ *   handshake: until its first message, or a poll with a usable address, it holds no state. Once the code is
+ *   in, trackers are made at the handshake, synchronously. A failed load posts `session_error`
+ *   (`not_supported`); the next handshake or message tries again.
  * - Verdicts: a payload the codecs call `drop` closes that peer with kind `protocol`.
  * - BEP 52 hash messages (ids 21–23, not BEP 10 but routed here by the metadata swarm because this object
  *   sees every connection of both swarms): a {@link HashMessageHandler} — the piece-layer fetcher of a v2
@@ -22,12 +31,23 @@ import { UT_METADATA } from '../../wire/extensions/ut-metadata-codec.js';
 import type { MessageVerdict } from '../../wire/extensions/ut-metadata-codec.js';
 import { MetadataServer } from '../../wire/extensions/ut-metadata-server.js';
 import type { MetadataFetcher } from '../../wire/extensions/ut-metadata-fetcher.js';
-import { PexTracker } from '../../wire/extensions/ut-pex.js';
-import { PexFlags, UT_PEX } from '../../wire/extensions/ut-pex-codec.js';
+import type { PexTracker, PexTrackerOptions } from '../../wire/extensions/ut-pex.js';
 import type { PexPeer } from '../../wire/extensions/ut-pex-codec.js';
+import { isUnusablePeerAddress, parseIP } from '../../net/ip.js';
+import { lazy } from '../../lazy.js';
 
 /** The ids we want to receive each extension on. */
 export const EXTENSION_IDS = { ut_pex: 1, ut_metadata: 3 } as const;
+
+/** BEP 11's name in the `m` dict (UT_PEX of ut-pex-codec.ts, spelled here so the codec loads with PexTracker). */
+const UT_PEX = 'ut_pex' satisfies keyof typeof EXTENSION_IDS;
+/** Most ut_pex messages kept per peer while the PEX code loads (the tracker ignores all but one per 45 s). */
+const MAX_QUEUED_PEX = 4;
+
+const loadPex = lazy(() => import('./pex.js'));
+type PexCode = Awaited<ReturnType<typeof loadPex>>;
+/** The PEX code once loaded (shared by every torrent of the page / process). */
+let pexCode: PexCode | undefined;
 
 /** What the extensions need from their torrent. */
 export interface PeerExtensionsHost {
@@ -41,6 +61,8 @@ export interface PeerExtensionsHost {
   addPeer(addr: PeerAddress, source: 'pex'): void;
   /** Whether host:port is us (never learned). */
   isSelf(host: string, port: number): boolean;
+  /** The PEX code could not be loaded (a chunk that cannot be fetched): post it as an alert. */
+  loadFailed(message: string): void;
 }
 
 /** Receives BEP 52 hash messages and learns connections while set (see the module notes). */
@@ -55,6 +77,10 @@ export interface HashMessageHandler {
 interface ConnState {
   readonly key: string;
   pex: PexTracker | undefined;
+  /** Options of the tracker to make once the PEX code is loaded (a ut_pex peer, module not loaded yet). */
+  pexWaiting: PexTrackerOptions | undefined;
+  /** ut_pex payloads received while waiting. */
+  pexQueue: Uint8Array[] | undefined;
 }
 
 /** Per-torrent extension state (see the module notes). */
@@ -66,6 +92,12 @@ export class PeerExtensions {
   #fetcher: MetadataFetcher | undefined;
   #hashes: HashMessageHandler | undefined;
   #next = 0;
+  /** The PEX code is being loaded by this object. */
+  #pexLoading = false;
+  /** A tick found trackers waiting and a peer to tell about: its connections, polled once the code loads. */
+  #pexTick: PeerConnection[] | undefined;
+  /** The last load failed: ticks stop retrying (handshakes and messages still do). */
+  #pexFailed = false;
 
   constructor(host: PeerExtensionsHost, info: Uint8Array | undefined, maxMetadataSize: number) {
     this.#host = host;
@@ -134,7 +166,7 @@ export class PeerExtensions {
   connected(conn: PeerConnection): void {
     if (this.#conns.has(conn)) return;
     const key = `p${this.#next++}`;
-    this.#conns.set(conn, { key, pex: undefined });
+    this.#conns.set(conn, { key, pex: undefined, pexWaiting: undefined, pexQueue: undefined });
     this.#byKey.set(key, conn);
     this.#hashes?.connected(conn);
   }
@@ -144,17 +176,64 @@ export class PeerExtensions {
     const st = this.#conns.get(conn);
     if (!st) return;
     if (hs.m.get(UT_METADATA)) this.#fetcher?.addPeer(st.key, hs.metadataSize);
-    if (!this.#host.isPrivate() && hs.m.get(UT_PEX) && !st.pex) {
+    if (!this.#host.isPrivate() && hs.m.get(UT_PEX) && !st.pex && !st.pexWaiting) {
       const listen = listenAddress(conn);
-      st.pex = new PexTracker({
+      const opts: PexTrackerOptions = {
         now: () => performance.now(),
         ...(listen ? { remote: listen } : {}),
         isSelf: (h, p) => this.#host.isSelf(h, p),
         intervalMs: this.#host.pexIntervalMs(),
         minIncomingIntervalMs: Math.min(45_000, Math.floor(this.#host.pexIntervalMs() * 0.75)),
         maxPeersPerMessage: this.#host.maxPexPeers(),
-      });
+      };
+      if (pexCode) {
+        st.pex = new pexCode.PexTracker(opts);
+      } else {
+        st.pexWaiting = opts;
+        if (parseIP(conn.remote.host) !== undefined) this.#loadPex();
+      }
     }
+  }
+
+  /** Starts loading the PEX code (once at a time); when it is in, makes the waiting trackers. */
+  #loadPex(): void {
+    if (this.#pexLoading) return;
+    this.#pexLoading = true;
+    loadPex().then(
+      (m) => {
+        pexCode = m;
+        this.#pexLoading = false;
+        this.#pexFailed = false;
+        this.#pexLoaded();
+      },
+      (err: unknown) => {
+        this.#pexLoading = false;
+        this.#pexFailed = true;
+        this.#pexTick = undefined;
+        for (const st of this.#conns.values()) st.pexQueue = undefined;
+        this.#host.loadFailed(`the ut_pex code could not be loaded: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+  }
+
+  /** Makes every waiting tracker, feeds it what was queued, and runs the PEX part of a waiting tick. */
+  #pexLoaded(): void {
+    const made = new Set<PeerConnection>();
+    for (const [conn, st] of this.#conns) {
+      const opts = st.pexWaiting;
+      if (!opts || !pexCode) continue;
+      st.pexWaiting = undefined;
+      st.pex = new pexCode.PexTracker(opts);
+      made.add(conn);
+      const queued = st.pexQueue ?? [];
+      st.pexQueue = undefined;
+      for (const payload of queued) {
+        if (this.#conns.get(conn) === st) this.message(conn, UT_PEX, payload);
+      }
+    }
+    const tick = this.#pexTick;
+    this.#pexTick = undefined;
+    if (tick && made.size > 0 && !this.#host.isPrivate()) this.#pollPex(tick, made);
   }
 
   /** An extended message for one of our extensions. */
@@ -169,6 +248,10 @@ export class PeerExtensions {
       const r = st.pex.receive(payload);
       verdict = r.verdict;
       for (const p of r.added) this.#host.addPeer({ host: p.host, port: p.port }, 'pex');
+    } else if (name === UT_PEX && st.pexWaiting) {
+      st.pexQueue ??= [];
+      if (st.pexQueue.length < MAX_QUEUED_PEX) st.pexQueue.push(payload);
+      this.#loadPex();
     }
     if (verdict.action === 'drop') conn.close(`${name}: ${verdict.reason}`, 'protocol');
   }
@@ -189,15 +272,37 @@ export class PeerExtensions {
     this.#fetcher?.tick();
     this.#hashes?.tick();
     if (this.#host.isPrivate()) return;
+    if (pexCode) {
+      this.#pollPex(connected);
+      return;
+    }
+    // Not loaded: a waiting tracker would send only if some peer has a usable address (else poll is a no-op).
+    if (this.#pexFailed) return;
+    let waiting = false;
+    for (const st of this.#conns.values()) waiting ||= st.pexWaiting !== undefined;
+    if (!waiting) return;
+    const conns = [...connected];
+    if (!conns.some((c) => {
+      const a = listenAddress(c);
+      return a !== undefined && !isUnusablePeerAddress(a.host, a.port);
+    })) return;
+    this.#pexTick = conns;
+    this.#loadPex();
+  }
+
+  /** Polls the trackers (of `only`, else all) with the connected set and sends what is due. */
+  #pollPex(connected: Iterable<PeerConnection>, only?: ReadonlySet<PeerConnection>): void {
+    const flagBits = pexCode?.PexFlags;
+    if (!flagBits) return;
     const set: PexPeer[] = [];
     for (const c of connected) {
       const a = listenAddress(c);
       if (!a) continue;
-      const flags = (c.isSeed ? PexFlags.seed : 0) | (c.direction === 'out' ? PexFlags.reachable : 0);
+      const flags = (c.isSeed ? flagBits.seed : 0) | (c.direction === 'out' ? flagBits.reachable : 0);
       set.push({ host: a.host, port: a.port, flags });
     }
     for (const [conn, st] of this.#conns) {
-      if (!st.pex) continue;
+      if (!st.pex || (only && !only.has(conn))) continue;
       const msg = st.pex.poll(set);
       if (msg) conn.sendExtended(UT_PEX, msg);
     }

@@ -90,6 +90,7 @@ export class TorrentPeers {
         addPeer: (a, s) => this.addPeer(a, s),
         // On one host (tests, LANs with one client per port) our address is loopback + our listen port.
         isSelf: (host, port) => port === h.services().listenPort() && (host === '127.0.0.1' || host === '::1'),
+        loadFailed: (message) => h.post('session_error', { error: { code: 'not_supported', message } }),
       },
       h.info(),
       settings().maxMetadataSize,
