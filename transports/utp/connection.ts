@@ -15,6 +15,8 @@
  * - A RESET is honoured only when its ack_nr names a sequence number we sent recently (HOSTILE 27).
  * - Closing: `end()` queues a FIN after the queued data. The connection closes cleanly once our FIN is
  *   acked and the peer's FIN arrived in order; a RESET received in that final state also counts as clean.
+ *   We send an empty FIN; a peer's FIN may carry the stream's last bytes, which are delivered in order, once,
+ *   before the remote end (also when that FIN arrives ahead of the data before it).
  */
 import { TorrentError } from '../../src/errors.js';
 import type { PeerAddress } from '../../src/interfaces/transport.js';
@@ -298,13 +300,18 @@ export class UtpConnection {
       if (this.#eofSeq < 0 && d >= 0) this.#eofSeq = p.seqNr;
     }
     if (d === 0) {
-      if (p.type === ST_DATA && !this.#accept(p.payload, true)) return this.#scheduleAck();
+      if (p.payload.length > 0 && !this.#accept(p.payload, true)) return this.#scheduleAck();
       if (p.type === ST_DATA) {
         this.ackNr = p.seqNr;
         if (p.payload.length > 0) this.events?.data(p.payload);
+      } else if (p.payload.length > 0) {
+        // A FIN's own payload, the stream's last bytes (ackNr moves in #drainReorder); a copy held from an
+        // earlier, out-of-order arrival of the same FIN is dropped so the bytes are delivered once.
+        this.#reorder?.take(p.seqNr);
+        this.events?.data(p.payload);
       }
       this.#drainReorder(); // also consumes the FIN once everything before it arrived
-    } else if (d > 0 && p.type === ST_DATA && (this.#eofSeq < 0 || seqDiff(p.seqNr, this.#eofSeq) < 0)) {
+    } else if (d > 0 && (p.type === ST_DATA ? this.#eofSeq < 0 || seqDiff(p.seqNr, this.#eofSeq) < 0 : p.payload.length > 0)) {
       if (this.#accept(p.payload, false)) {
         this.#reorder ??= new ReorderBuffer(this.opts.reorderCapacity);
         this.#reorder.insert(p.seqNr, next, p.payload);
@@ -323,7 +330,9 @@ export class UtpConnection {
     for (;;) {
       const next = seqAdd(this.ackNr, 1);
       if (this.#eofSeq >= 0 && next === this.#eofSeq) {
+        const last = this.#reorder?.take(next); // the FIN's payload, when it came early and carried one
         this.ackNr = next;
+        if (last !== undefined && !this.#remoteEnded) this.events?.data(last);
         if (!this.#remoteEnded) {
           this.#remoteEnded = true;
           this.#reorder?.clear();

@@ -89,7 +89,7 @@ export function decodePacket(data: Uint8Array): UtpPacket | undefined {
     ext = next;
   }
   const payload = data.subarray(at);
-  if (payload.length > 0 && type !== ST_DATA) return undefined;
+  if (payload.length > 0 && type !== ST_DATA && type !== ST_FIN) return undefined; // a FIN may carry the last bytes
   return {
     type,
     connectionId: dv.getUint16(2),
