@@ -8,11 +8,9 @@
  * padding nodes are the roots of all-zero subtrees of that height, see {@link padHash}.
  */
 import { hasSyncHash, sha256, sha256Sync } from '#platform/sha';
+import { HASH_LEN } from './merkle-geometry.js';
 
-/** Bytes covered by one merkle leaf. */
-export const MERKLE_BLOCK = 16384;
-/** Bytes in one hash. */
-export const HASH_LEN = 32;
+export { HASH_LEN, MERKLE_BLOCK, nextPow2 } from './merkle-geometry.js';
 
 const padCache: Uint8Array[] = [new Uint8Array(HASH_LEN)];
 /** The cache is extended by one chain of awaits at a time, so concurrent callers never interleave writes. */
@@ -32,13 +30,6 @@ export async function padHash(height: number): Promise<Uint8Array> {
   });
   await padFill;
   return padCache[height]!;
-}
-
-/** Smallest power of two ≥ n (n ≥ 1). */
-export function nextPow2(n: number): number {
-  let p = 1;
-  while (p < n) p *= 2;
-  return p;
 }
 
 /**

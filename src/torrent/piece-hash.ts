@@ -15,7 +15,7 @@
  * Pad files (BEP 47, and the implicit pads of pure v2 layouts) only ever follow a file's last piece, so
  * a piece starts inside the one file its v2 hash covers.
  */
-import { MERKLE_BLOCK, HASH_LEN, nextPow2 } from '../metainfo/merkle.js';
+import { MERKLE_BLOCK, HASH_LEN, nextPow2 } from '../metainfo/merkle-geometry.js';
 import type { PieceJob, PieceJobResult } from '../platform/hash-jobs.js';
 import { hasSyncHash, sha1Sync } from '#platform/sha';
 import { bytesEqual } from '../bytes.js';

@@ -17,7 +17,7 @@
  */
 import type { PeerConnection } from '../../peer/index.js';
 import { binaryKey } from '../../metainfo/bencode.js';
-import { MERKLE_BLOCK } from '../../metainfo/merkle.js';
+import { MERKLE_BLOCK } from '../../metainfo/merkle-geometry.js';
 import type { FileEntry } from '../../metainfo/torrent-info.js';
 import { HashMessageId, decodeHashRequest, encodeHashReject, encodeHashes, uncleCount } from '../../wire/hash-messages.js';
 import type { HashRequest } from '../../wire/hash-messages.js';
