@@ -7,7 +7,8 @@
  *   transport (BEP 29) the session adds to its transports. `listen_succeeded` with socketType `udp`.
  *   Those UDP services come from the factory itself ({@link UdpDiscovery}, made by ./udp-discovery.ts) and
  *   this file imports only their types, so a browser build (no UDP) does not carry them; a bare
- *   DatagramFactory loads ./udp-discovery.ts on demand.
+ *   DatagramFactory loads ./udp-discovery.ts on demand. Binding the socket and starting the DHT on it
+ *   (./udp-start.ts) is loaded with the first bind too, so a session without UDP (a page) never loads it.
  * - Tracker clients: HTTP(S) (fetch, both runtimes; its code is loaded on the first http(s) announce,
  *   ../tracker/http-lazy.ts) and UDP (with the socket).
  * - The DHT node when `enableDht` (and a socket): settings from the session's dht* settings, bootstrap
@@ -22,9 +23,7 @@ import { TorrentError, isTorrentError } from '../errors.js';
 import type { DatagramFactory, DatagramSocket } from '../interfaces/datagram.js';
 import type { Logger } from '../interfaces/logger.js';
 import type { PeerAddress, Transport } from '../interfaces/transport.js';
-import { toHex } from '../metainfo/info-hash.js';
 import type { DhtNode, DhtNodeOptions } from '../dht/node.js';
-import type { DhtEvent } from '../dht/settings.js';
 import { createLazyHttpTrackerClient } from '../tracker/http-lazy.js';
 import type { UdpTrackerOptions } from '../tracker/udp.js';
 import type { TrackerClient } from '../tracker/types.js';
@@ -35,6 +34,11 @@ import { decodeSessionState, encodeSessionState } from './session-state.js';
 import type { SettingsPack } from './settings.js';
 import type { SessionWebRtc } from './webrtc.js';
 import type { WebSocketTrackerAvailability } from '../torrent/discovery/websocket-trackers.js';
+import { lazy } from '../lazy.js';
+
+/** Binding the UDP socket and starting the DHT: loaded only for a session with a `datagram` option. */
+const loadUdpStart = lazy(() => import('./udp-start.js'));
+type UdpStart = Awaited<ReturnType<typeof loadUdpStart>>;
 
 /** A running LSD service (Node: transports/lsd `startLsd`). */
 export interface LsdService {
@@ -119,6 +123,8 @@ export class SessionDiscovery implements DiscoveryServices {
   #dhtStarted: Promise<void> | undefined;
   #lsd: LsdService | undefined;
   #dhtState: { id?: Uint8Array; nodes?: Uint8Array; nodes6?: Uint8Array } | undefined;
+  /** ./udp-start.ts, once a socket is to be bound. */
+  #udpStart: UdpStart | undefined;
   #closed = false;
 
   constructor(host: SessionDiscoveryHost, opts: SessionDiscoveryOptions) {
@@ -170,7 +176,9 @@ export class SessionDiscovery implements DiscoveryServices {
     }
     if (factory) await this.#bindUdp(factory, s);
     if (this.#closed) return;
-    if (this.#udp && s.enableDht) this.#startDht(this.#udp, s);
+    if (this.#udp && this.#udpStart && s.enableDht) {
+      ({ node: this.#dht, started: this.#dhtStarted } = this.#udpStart.startDht(this.#udp, s, this.#h, this.#opts.resolve, this.#dhtState));
+    }
     if (this.#opts.lsd && s.enableLsd && this.listenPort() > 0) {
       try {
         this.#lsd = await this.#opts.lsd({
@@ -190,66 +198,17 @@ export class SessionDiscovery implements DiscoveryServices {
     const host = iface?.host ?? '0.0.0.0';
     const tcp = this.listenPort();
     let factory: UdpDiscovery;
+    let start: UdpStart;
     try {
       factory = isUdpDiscovery(given) ? given : (await import('./udp-discovery.js')).withUdpDiscovery(given);
+      start = await loadUdpStart();
     } catch (err) {
       const e = isTorrentError(err) ? err : new TorrentError('listen_failed', String(err));
       this.#h.post('listen_failed', { address: host, port: tcp, socketType: 'udp', operation: 'bind', error: { code: e.code, message: e.message } });
       return;
     }
-    let sock;
-    for (const port of tcp > 0 ? [tcp, 0] : [0]) {
-      try {
-        sock = await factory.bind({ host, port });
-        break;
-      } catch (err) {
-        const e = isTorrentError(err) ? err : new TorrentError('listen_failed', String(err));
-        this.#h.post('listen_failed', { address: host, port, socketType: 'udp', operation: 'bind', error: { code: e.code, message: e.message } });
-      }
-    }
-    if (!sock) return;
-    if (this.#closed) {
-      await sock.close();
-      return;
-    }
-    this.#udp = factory.services(sock, { tracker: { retransmitBaseMs: Math.min(15_000, s.trackerReceiveTimeout * 1000), maxRetransmits: 2 } });
-    this.#h.post('listen_succeeded', { address: sock.address.host, port: sock.address.port, socketType: 'udp' });
-    if (this.#udp.transport) await this.#h.addTransport(this.#udp.transport);
-  }
-
-  #startDht(udp: UdpServices, s: Readonly<SettingsPack>): void {
-    const bootstrapNodes = s.dhtBootstrapNodes.split(',').map((x) => x.trim()).filter((x) => x !== '');
-    const node = udp.createDht({
-      settings: {
-        enforceNodeId: s.dhtEnforceNodeId,
-        restrictRoutingIps: s.dhtRestrictRoutingIps,
-        restrictSearchIps: s.dhtRestrictSearchIps,
-        blockRateLimit: s.dhtBlockRatelimit,
-        uploadRateLimit: s.dhtUploadRateLimit,
-        bootstrapNodes,
-      },
-      onEvent: (e) => this.#dhtEvent(e),
-      logger: this.#h.logger,
-      ...(this.#opts.resolve ? { resolve: this.#opts.resolve } : {}),
-    });
-    if (this.#dhtState) node.loadState(this.#dhtState);
-    this.#dht = node;
-    this.#dhtStarted = node.start().catch(() => undefined);
-  }
-
-  #dhtEvent(e: DhtEvent): void {
-    const from = (a: PeerAddress): { ip: string; port: number } => ({ ip: a.host, port: a.port });
-    switch (e.type) {
-      case 'dht_bootstrap': return this.#h.post('dht_bootstrap', { nodes: e.nodes });
-      case 'dht_reply': {
-        const hex = toHex(e.infoHash);
-        const ids = this.#h.torrentOf(hex) ?? { infoHash: hex, name: '' };
-        return this.#h.post('dht_reply', { ...ids, numPeers: e.numPeers, from: from(e.from) });
-      }
-      case 'dht_get_peers': return this.#h.post('dht_get_peers', { infoHash: toHex(e.infoHash), from: from(e.from) });
-      case 'dht_announce': return this.#h.post('dht_announce', { infoHash: toHex(e.infoHash), ip: e.host, port: e.port });
-      default: return undefined;
-    }
+    this.#udpStart = start;
+    await start.bindUdp({ host: this.#h, closed: () => this.#closed, bound: (udp) => { this.#udp = udp; } }, factory, host, tcp, s);
   }
 
   /** The DHT as torrents use it (announce and look up after the bootstrap). */
