@@ -51,13 +51,19 @@ export class UtpStream implements PeerStream {
   }
 
   write(data: Uint8Array): boolean {
-    if (this.#ended || this.#closedWith !== undefined) return false;
+    if (this.#ended || this.#closedWith !== undefined) {
+      this.conn.drop(data);
+      return false;
+    }
     this.conn.queue(data);
     return this.#check();
   }
 
   writev(chunks: readonly Uint8Array[]): boolean {
-    if (this.#ended || this.#closedWith !== undefined) return false;
+    if (this.#ended || this.#closedWith !== undefined) {
+      for (const c of chunks) this.conn.drop(c);
+      return false;
+    }
     for (const c of chunks) this.conn.queue(c);
     return this.#check();
   }

@@ -30,11 +30,19 @@
  *   delivered yet — measured with @roamhq/wrtc: ~2 MB lost on loopback without the linger), then closes
  *   the data channel and resolves when simple-peer reports close, or destroys after `closeTimeoutMs`. Every path ends in simple-peer's destroy, which closes the
  *   RTCPeerConnection.
+ * - Block release (src/peer/block-release.ts): a written chunk carrying a release handle (a view of a
+ *   recycled upload buffer) is released once its last byte went into `send()`, which copies the bytes
+ *   before it returns (browsers and @roamhq/wrtc alike), or when the queue is dropped unsent. Tracked by
+ *   byte offsets, so slicing and packing need no bookkeeping per chunk.
  * - Sink callbacks run from channel events, timers or microtasks, never inside our own methods.
  */
 import { TorrentError } from '../../src/errors.js';
 import type { PeerAddress, PeerStream, StreamSink } from '../../src/interfaces/transport.js';
 import type { DataChannelLike, SimplePeerLike } from './peer-types.js';
+
+/** The release handle a block view may carry (src/peer/block-release.ts; a registered symbol, no import). */
+const BLOCK_RELEASE = Symbol.for('swarmkit.blockRelease');
+const releaseOf = (c: Uint8Array): (() => void) | undefined => (c as Uint8Array & { [BLOCK_RELEASE]?: () => void })[BLOCK_RELEASE];
 
 /** Tunables for {@link ChannelStream}. */
 export interface ChannelStreamOptions {
@@ -80,6 +88,11 @@ export class ChannelStream implements PeerStream {
   #parkedBytes = 0;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
+  /** Release handles of queued chunks, by the stream offset of each chunk's end (see block release above). */
+  #releases: Array<{ end: number; fn: () => void }> = [];
+  /** Bytes ever queued / handed to `send()` (offsets for #releases). */
+  #queuedTotal = 0;
+  #sentTotal = 0;
   #needDrain = false;
   #state: 'open' | 'closing' | 'ended' = 'open';
   #endErr: Error | undefined;
@@ -144,10 +157,19 @@ export class ChannelStream implements PeerStream {
   }
 
   write(data: Uint8Array): boolean {
-    if (this.#state !== 'open') return false;
+    const release = releaseOf(data);
+    if (this.#state !== 'open') {
+      release?.(); // dropped unsent
+      return false;
+    }
     if (data.byteLength > 0) {
       this.#queue.push(data);
       this.#queuedBytes += data.byteLength;
+      this.#queuedTotal += data.byteLength;
+    }
+    if (release !== undefined) {
+      if (data.byteLength === 0) release();
+      else this.#releases.push({ end: this.#queuedTotal, fn: release });
     }
     // A full message's worth goes now; less waits for the rest of this tick's writes (one microtask).
     if (this.#queuedBytes >= this.#maxMsg) this.#flush();
@@ -205,8 +227,7 @@ export class ChannelStream implements PeerStream {
 
   destroy(err?: Error): void {
     if (this.#state === 'ended') return;
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    this.#dropQueue();
     this.#parked = [];
     this.#parkedBytes = 0;
     this.#endErr = err;
@@ -229,13 +250,23 @@ export class ChannelStream implements PeerStream {
         this.#peer.send(msg);
       } catch (cause) {
         this.#endErr ??= new TorrentError('connection_failed', 'data channel send failed', { cause });
-        this.#queue = [];
-        this.#queuedBytes = 0;
+        this.#dropQueue();
         this.#peer.destroy();
         return;
       }
+      this.#sentTotal += msg.byteLength;
+      const r = this.#releases;
+      while (r.length > 0 && r[0]!.end <= this.#sentTotal) r.shift()!.fn(); // send() copied those bytes
     }
     this.#chanEst = buffered;
+  }
+
+  /** Drops the queue unsent, releasing the chunks in it. */
+  #dropQueue(): void {
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    this.#sentTotal = this.#queuedTotal;
+    for (const r of this.#releases.splice(0)) r.fn();
   }
 
   /**
@@ -346,8 +377,7 @@ export class ChannelStream implements PeerStream {
     if (this.#closeTimer !== undefined) clearTimeout(this.#closeTimer);
     this.#poll = this.#closeTimer = undefined;
     this.#channel?.removeEventListener?.('bufferedamountlow', this.#onLow);
-    this.#queue = [];
-    this.#queuedBytes = 0;
+    this.#dropQueue();
     this.#resolveClosed?.();
     this.#closePromise ??= Promise.resolve();
     for (const fn of this.#onEnded.splice(0)) fn();

@@ -1,4 +1,5 @@
 // The shared transport suite over real loopback TCP sockets, IPv4 and IPv6.
+import { blockReleaseSuite } from '../../suites/block-release.suite.js';
 import { transportSuite } from '../../suites/transport.suite.js';
 import { tcpFixture } from './tcp-fixture.js';
 
@@ -8,3 +9,4 @@ const limits = { maxAcceptedWhilePaused: 48 * 1024 * 1024, maxBufferedAmount: 16
 
 transportSuite('tcp 127.0.0.1', tcpFixture('127.0.0.1'), limits);
 transportSuite('tcp ::1', tcpFixture('::1'), { ...limits, largeBytes: 8 * 1024 * 1024 });
+blockReleaseSuite('tcp 127.0.0.1', tcpFixture('127.0.0.1'));

@@ -5,6 +5,7 @@
  * page), so pausing a WebRTC stream cannot hold the writer back; the stream parks what arrives, up to
  * `maxParkedBytes`, and then fails (tested in webrtc.test.ts).
  */
+import { blockReleaseSuite } from '../../suites/block-release.suite.js';
 import { transportSuite } from '../../suites/transport.suite.js';
 import { webrtcFixture } from './webrtc-fixture.js';
 
@@ -15,3 +16,4 @@ transportSuite('webrtc (node, @roamhq/wrtc)', webrtcFixture(), {
   maxBufferedAmount: 1024 * 1024 + 64 * 1024,
   connections: 8,
 });
+blockReleaseSuite('webrtc (node, @roamhq/wrtc)', webrtcFixture());

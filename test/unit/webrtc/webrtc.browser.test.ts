@@ -8,6 +8,7 @@ import { expect, it } from 'vitest';
 import { WebRtcTransport } from '../../../transports/webrtc/index.js';
 import type { SimplePeerConstructor } from '../../../transports/webrtc/index.js';
 import { Probe, transportSuite, waitFor } from '../../suites/transport.suite.js';
+import { blockReleaseSuite } from '../../suites/block-release.suite.js';
 import { webrtcFixture } from './webrtc-fixture.js';
 
 const Peer = SimplePeer as unknown as SimplePeerConstructor;
@@ -58,3 +59,5 @@ transportSuite('webrtc (chromium)', webrtcFixture({ SimplePeer: Peer }), {
   maxBufferedAmount: 1024 * 1024 + 64 * 1024,
   connections: 8,
 });
+
+blockReleaseSuite('webrtc (chromium)', webrtcFixture({ SimplePeer: Peer }));
