@@ -9,9 +9,8 @@ export interface CliIO {
   readonly cwd: string;
 }
 
-/** One subcommand: `swarmkit <name> ...` (listed, with its summary, in commands/index.ts). */
+/** One subcommand: `swarmkit <name> ...` (its name and summary are listed in commands/index.ts). */
 export interface Command {
-  readonly name: string;
   /** Full help text for `swarmkit help <name>` / `swarmkit <name> --help`. */
   readonly usage: string;
   /** Runs with the arguments after the command name; resolves to the exit code. Throws on failure. */

@@ -94,7 +94,6 @@ async function exists(path: string): Promise<boolean> {
 }
 
 export const createCommand: Command = {
-  name: 'create',
   usage,
   async run(argv: readonly string[], out: Output, io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs('create', argv, options);

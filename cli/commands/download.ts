@@ -73,7 +73,6 @@ function rate(n: number): string {
 }
 
 export const downloadCommand: Command = {
-  name: 'download',
   usage,
   async run(argv: readonly string[], out: Output, io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs('download', argv, options);

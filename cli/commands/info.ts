@@ -155,7 +155,6 @@ function formatDate(unixSeconds: number): string {
 }
 
 export const infoCommand: Command = {
-  name: 'info',
   usage,
   async run(argv: readonly string[], out: Output, io: CliIO): Promise<number> {
     const { positionals } = parseCommandArgs('info', argv, {});

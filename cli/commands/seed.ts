@@ -46,7 +46,6 @@ const options = {
 } as const;
 
 export const seedCommand: Command = {
-  name: 'seed',
   usage,
   async run(argv: readonly string[], out: Output, io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs('seed', argv, options);

@@ -115,7 +115,6 @@ function noteAlert(a: Alert, out: Output): void {
 }
 
 export const streamCommand: Command = {
-  name: 'stream',
   usage,
   async run(argv: readonly string[], out: Output, io: CliIO): Promise<number> {
     const { values, positionals } = parseCommandArgs('stream', argv, options);

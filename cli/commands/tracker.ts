@@ -67,7 +67,6 @@ async function run(argv: readonly string[], out: Output, _io: CliIO): Promise<nu
 
 /** The `tracker` command. */
 export const trackerCommand: Command = {
-  name: 'tracker',
   usage,
   run,
 };

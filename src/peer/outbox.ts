@@ -3,12 +3,12 @@
  * choke and interest changes) are queued and encoded together into one buffer in a microtask; anything
  * written directly (a piece, an extended message, a keep-alive) first flushes the queue, so the wire order
  * is the order of the calls. A piece goes out as its 13-byte header plus the block view: `writev` when the
- * stream has it, else two writes, never a concatenation. A block's release handle (block-release.ts) goes
+ * stream has it, else two writes, never a concatenation. A block's release handle (../interfaces/block-release.ts) goes
  * with it to the stream, which releases it once written; a block dropped here is released here.
  */
 import type { PeerStream } from '../interfaces/transport.js';
 import { encodeBatch, encodePieceHeader } from '../wire/encoder.js';
-import { releaseBlock } from './block-release.js';
+import { releaseBlock } from '../interfaces/block-release.js';
 import type { WireMessage } from '../wire/messages.js';
 import type { Liveness } from './liveness.js';
 

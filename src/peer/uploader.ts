@@ -12,11 +12,11 @@
  * - A block is written only if its request is still wanted when the read completes: not cancelled, and we
  *   are not choking the peer (unless the piece is allowed fast). Otherwise it is dropped and, with the fast
  *   extension, rejected (BEP 6: every request gets a piece or a reject).
- * - A block read may carry a release handle (block-release.ts): a block we drop is released here; a block
+ * - A block read may carry a release handle (../interfaces/block-release.ts): a block we drop is released here; a block
  *   passed to `sendBlock` belongs to the connection and its stream from then on.
  */
 
-import { releaseBlock } from './block-release.js';
+import { releaseBlock } from '../interfaces/block-release.js';
 
 /** What the uploader needs from its connection. */
 export interface UploadHost {

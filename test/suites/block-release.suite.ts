@@ -1,5 +1,5 @@
 /**
- * Block release (src/peer/block-release.ts), shared by every transport that honours it: a written view that
+ * Block release (src/interfaces/block-release.ts), shared by every transport that honours it: a written view that
  * carries a release handle is released once the transport will never read it again (copied into the
  * kernel, into packets, into a data-channel message), and only then; a write the stream refuses is
  * released at once. The release here overwrites the view's bytes, as the upload cache does when it
@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { PeerStream } from '../../src/interfaces/transport.js';
-import { withRelease } from '../../src/peer/block-release.js';
+import { withRelease } from '../../src/interfaces/block-release.js';
 import { Pattern, Probe, waitFor } from './transport.suite.js';
 import type { TransportFixture } from './transport.suite.js';
 

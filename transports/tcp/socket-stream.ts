@@ -11,7 +11,7 @@
  *   socket's `drain` is forwarded. `writev` corks the socket and uncorks it on the next tick (after the
  *   current microtasks), so every block an uploader sends in one burst of read completions leaves in one
  *   writev(2) without concatenating; a plain `write` in between joins the same batch, in order.
- * - Block release (src/peer/block-release.ts): a chunk carrying a release handle (a view of a recycled
+ * - Block release (src/interfaces/block-release.ts): a chunk carrying a release handle (a view of a recycled
  *   upload buffer) is released from the socket's write callback, which node runs once the bytes were
  *   handed to the kernel or the write failed (destroy included): never while node still holds the chunk.
  *   A chunk dropped because the socket is no longer writable is released at once.
@@ -27,11 +27,8 @@
  */
 import type { Socket } from 'node:net';
 import type { PeerAddress, PeerStream, StreamSink } from '../../src/interfaces/transport.js';
+import { releaseOf } from '../../src/interfaces/block-release.js';
 import { mapSocketError } from './errors.js';
-
-/** The release handle a block view may carry (src/peer/block-release.ts; a registered symbol, no import). */
-const BLOCK_RELEASE = Symbol.for('swarmkit.blockRelease');
-const releaseOf = (c: Uint8Array): (() => void) | undefined => (c as Uint8Array & { [BLOCK_RELEASE]?: () => void })[BLOCK_RELEASE];
 
 /** Options for {@link socketToPeerStream}. */
 export interface SocketStreamOptions {

@@ -19,16 +19,10 @@
  *   before the remote end (also when that FIN arrives ahead of the data before it).
  */
 import { TorrentError } from '../../src/errors.js';
+import { releaseBlock } from '../../src/interfaces/block-release.js';
 import type { PeerAddress } from '../../src/interfaces/transport.js';
 import { Ledbat, RttEstimator } from './ledbat.js';
 import { HEADER_SIZE, ST_DATA, ST_FIN, ST_RESET, ST_STATE, ST_SYN, encodePacket, seqAdd, seqDiff, writeHeader } from './packet.js';
-
-/**
- * Runs the release handle a queued block view may carry (src/peer/block-release.ts; a registered symbol, no
- * import): once its last byte was copied into a packet, or when it is dropped unsent.
- */
-const BLOCK_RELEASE = Symbol.for('swarmkit.blockRelease');
-const release = (c: Uint8Array): void => (c as Uint8Array & { [BLOCK_RELEASE]?: () => void })[BLOCK_RELEASE]?.();
 import type { UtpPacket } from './packet.js';
 import { ReorderBuffer } from './reorder.js';
 import type { UtpOptions } from './options.js';
@@ -160,15 +154,13 @@ export class UtpConnection {
 
   /** Queues bytes (kept by reference until packetized). */
   queue(data: Uint8Array): void {
-    if (data.length === 0 || this.#finQueued || this.state === 'closed') return release(data);
+    if (data.length === 0 || this.#finQueued || this.state === 'closed') {
+      releaseBlock(data); // dropped: nobody reads it
+      return;
+    }
     this.#queue.push(data);
     this.queuedBytes += data.length;
     this.#scheduleFlush();
-  }
-
-  /** A write the stream refuses (it has ended): the bytes are dropped and their block-release handle runs. */
-  drop(data: Uint8Array): void {
-    release(data);
   }
 
   /** Queues our FIN after the data; `closeTimeoutMs` later the connection is reset if not closed. */
@@ -446,7 +438,7 @@ export class UtpConnection {
       if (this.#queueHead === c.length) {
         this.#queue.shift();
         this.#queueHead = 0;
-        release(c); // copied into packets
+        releaseBlock(c); // copied into packets (src/interfaces/block-release.ts)
       }
     }
     this.queuedBytes -= n;
@@ -537,7 +529,7 @@ export class UtpConnection {
     this.state = 'closed';
     this.#inflight.clear();
     this.#resendCount = 0;
-    for (const c of this.#queue) release(c); // dropped unsent
+    for (const c of this.#queue) releaseBlock(c); // dropped unsent
     this.#queue = [];
     this.queuedBytes = 0;
     this.inflightBytes = 0;

@@ -12,6 +12,7 @@
 import type { TorrentError } from '../../src/errors.js';
 import type { PeerAddress, PeerStream, StreamSink } from '../../src/interfaces/transport.js';
 import type { UtpConnection } from './connection.js';
+import { releaseBlock } from '../../src/interfaces/block-release.js';
 
 /** A uTP PeerStream. */
 export class UtpStream implements PeerStream {
@@ -52,7 +53,7 @@ export class UtpStream implements PeerStream {
 
   write(data: Uint8Array): boolean {
     if (this.#ended || this.#closedWith !== undefined) {
-      this.conn.drop(data);
+      releaseBlock(data); // refused: nobody reads it (src/interfaces/block-release.ts)
       return false;
     }
     this.conn.queue(data);
@@ -61,7 +62,7 @@ export class UtpStream implements PeerStream {
 
   writev(chunks: readonly Uint8Array[]): boolean {
     if (this.#ended || this.#closedWith !== undefined) {
-      for (const c of chunks) this.conn.drop(c);
+      for (const c of chunks) releaseBlock(c);
       return false;
     }
     for (const c of chunks) this.conn.queue(c);

@@ -30,7 +30,7 @@
  *   delivered yet — measured with @roamhq/wrtc: ~2 MB lost on loopback without the linger), then closes
  *   the data channel and resolves when simple-peer reports close, or destroys after `closeTimeoutMs`. Every path ends in simple-peer's destroy, which closes the
  *   RTCPeerConnection.
- * - Block release (src/peer/block-release.ts): a written chunk carrying a release handle (a view of a
+ * - Block release (src/interfaces/block-release.ts): a written chunk carrying a release handle (a view of a
  *   recycled upload buffer) is released once its last byte went into `send()`, which copies the bytes
  *   before it returns (browsers and @roamhq/wrtc alike), or when the queue is dropped unsent. Tracked by
  *   byte offsets, so slicing and packing need no bookkeeping per chunk.
@@ -38,11 +38,8 @@
  */
 import { TorrentError } from '../../src/errors.js';
 import type { PeerAddress, PeerStream, StreamSink } from '../../src/interfaces/transport.js';
+import { releaseOf } from '../../src/interfaces/block-release.js';
 import type { DataChannelLike, SimplePeerLike } from './peer-types.js';
-
-/** The release handle a block view may carry (src/peer/block-release.ts; a registered symbol, no import). */
-const BLOCK_RELEASE = Symbol.for('swarmkit.blockRelease');
-const releaseOf = (c: Uint8Array): (() => void) | undefined => (c as Uint8Array & { [BLOCK_RELEASE]?: () => void })[BLOCK_RELEASE];
 
 /** Tunables for {@link ChannelStream}. */
 export interface ChannelStreamOptions {

@@ -218,7 +218,7 @@ export class PieceStore {
 
   /**
    * A block of a verified piece for upload, through the piece cache. The result may be a view of a pooled
-   * buffer carrying a release handle (src/peer/block-release.ts, upload-cache.ts): release it once it will
+   * buffer carrying a release handle (src/interfaces/block-release.ts, upload-cache.ts): release it once it will
    * never be read again, or never (then its buffer is not reused).
    */
   readBlock(piece: number, begin: number, length: number): Promise<Uint8Array> {

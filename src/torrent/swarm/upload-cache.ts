@@ -9,7 +9,7 @@
  *
  * Safety (no peer ever receives bytes of another piece):
  * - {@link UploadCache.read} resolves with a VIEW of a cache buffer that carries a release handle
- *   (src/peer/block-release.ts). Whoever holds the view last releases it when it will never read it again:
+ *   (src/interfaces/block-release.ts). Whoever holds the view last releases it when it will never read it again:
  *   the uploader when it drops the block, the TCP transport after the socket's write callback. A consumer
  *   that does not know the handle never releases: that buffer is then never reused (GC frees it later).
  * - A cache entry counts its pins: one for the storage read filling its buffer (until it settles), one per
@@ -22,7 +22,7 @@
  *   `cacheBytes / pieceLength` idle buffers are kept.
  */
 import type { TorrentStorage } from '../../interfaces/storage.js';
-import { withRelease } from '../../peer/block-release.js';
+import { withRelease } from '../../interfaces/block-release.js';
 
 interface Entry {
   /** The piece's bytes once `ready` resolved: a pooled buffer (or its prefix, for a short last piece). */

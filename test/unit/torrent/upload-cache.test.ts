@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { TorrentStorage } from '../../../src/interfaces/storage.js';
-import { releaseBlock } from '../../../src/peer/block-release.js';
+import { releaseBlock } from '../../../src/interfaces/block-release.js';
 import { UploadCache } from '../../../src/torrent/swarm/upload-cache.js';
 import { createMemoryStorage } from '../../../storage-adapters/memory/index.js';
 import { faulty, slow } from '../../../storage-adapters/middleware/index.js';

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import net from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { releaseBlock, withRelease } from '../../../src/peer/block-release.js';
+import { releaseBlock, withRelease } from '../../../src/interfaces/block-release.js';
 import { UploadCache } from '../../../src/torrent/swarm/upload-cache.js';
 import { createMemoryStorage } from '../../../storage-adapters/memory/index.js';
 import { socketToPeerStream } from '../../../transports/tcp/index.js';

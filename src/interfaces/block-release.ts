@@ -16,7 +16,9 @@
  *   forwarding is transparent. A stream that copies a chunk may release it right after the copy.
  * - Releasing twice is harmless (the handle runs once).
  *
- * The symbol is registered (`Symbol.for`) so transports reach it without a dependency on this module.
+ * Part of the PeerStream contract (transport.ts): every transport that queues written chunks by reference
+ * imports {@link releaseOf} / {@link releaseBlock} from here. The symbol is registered (`Symbol.for`), so a
+ * view made by another copy of the package still releases.
  */
 
 /** The property under which a block view carries its release function. */
