@@ -77,10 +77,13 @@ interface Contender {
 function swarmkit(): Contender {
   const { argv } = ourCli();
   const run = (label: string, args: string[]): JsonLinesProcess => new JsonLinesProcess(label, process.execPath, [...argv, ...args], { cwd: root });
+  // --no-dht: the libtorrent peers run with the DHT off (lt_peer.py's default), so ours do too; ours would
+  // otherwise bind a UDP socket and run a DHT with no nodes beside the transfer.
   return {
     name: 'swarmkit',
-    seed: (torrent, dataDir) => run('swarmkit seed', ['seed', torrent, '--data', dataDir, '--seed-mode', '--host', LOCAL, '--port', '0', '--json']),
-    leech: (torrent, out, port) => run('swarmkit download', ['download', torrent, '--out', out, '--peer', `${LOCAL}:${port}`, '--host', LOCAL, '--port', '0', '--timeout', String(TIMEOUT_MS / 1000), '--json']),
+    seed: (torrent, dataDir) => run('swarmkit seed', ['seed', torrent, '--data', dataDir, '--seed-mode', '--no-dht', '--host', LOCAL, '--port', '0', '--json']),
+    leech: (torrent, out, port) =>
+      run('swarmkit download', ['download', torrent, '--out', out, '--peer', `${LOCAL}:${port}`, '--no-dht', '--host', LOCAL, '--port', '0', '--timeout', String(TIMEOUT_MS / 1000), '--json']),
   };
 }
 
