@@ -144,6 +144,7 @@ export async function run(runs = 2): Promise<void> {
   console.log(`  swarmkit runs as: ${ourCli().how}`);
   console.log(`  ${await probePageCache()}`);
   const best = new Map<string, RunResult>();
+  const all = new Map<string, RunResult[]>();
   for (let i = 0; i < runs; i++) {
     for (const c of [swarmkit(), libtorrent()]) {
       try {
@@ -151,6 +152,7 @@ export async function run(runs = 2): Promise<void> {
         console.log(describe(`${c.name} #${i + 1}`, r));
         const prev = best.get(c.name);
         if (prev === undefined || r.wallSeconds < prev.wallSeconds) best.set(c.name, r);
+        all.set(c.name, [...(all.get(c.name) ?? []), r]);
       } catch (err) {
         console.log(`  ${c.name} #${i + 1} FAILED: ${(err as Error).message.split('\n').slice(0, 6).join('\n    ')}`);
       }
@@ -172,6 +174,27 @@ export async function run(runs = 2): Promise<void> {
   const userRatio = ours.proc !== undefined && lt.proc !== undefined ? `; user time alone ${(ours.proc.userSeconds / lt.proc.userSeconds).toFixed(2)}x` : '';
   console.log(`  ours/libtorrent: throughput ${tput.toFixed(2)}x spawn→done${tputFb === undefined ? '' : `, ${tputFb.toFixed(2)}x first byte→done`} (target >= 1.5x: ${mark(tput >= 1.5)}), `
     + `CPU ${cpu.toFixed(2)}x (target <= 1: ${mark(cpu <= 1)}${userRatio}), RSS ${mb(ours.maxRSS)} vs ${mb(lt.maxRSS)} (target <= 150 MB: ${mark(ours.maxRSS <= 150e6)})`);
+  if (runs >= 3) console.log(medians(all.get('swarmkit') ?? [], all.get('libtorrent') ?? []));
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+/**
+ * The same ratios over the medians of all rounds: one round's page-cache luck (see the probe) moves the
+ * best-of figures, the medians show what holds from round to round.
+ */
+function medians(ours: RunResult[], lt: RunResult[]): string {
+  if (ours.length === 0 || lt.length === 0) return '  medians: n/a';
+  const wall = (rs: RunResult[]): number => median(rs.map((r) => r.wallSeconds));
+  const cpu = (rs: RunResult[]): number => median(rs.map((r) => r.cpuSeconds));
+  const user = (rs: RunResult[]): number | undefined => (rs.every((r) => r.proc !== undefined) ? median(rs.map((r) => r.proc!.userSeconds)) : undefined);
+  const [ou, lu] = [user(ours), user(lt)];
+  return `  medians of ${ours.length} / ${lt.length} rounds: swarmkit ${mbps(SIZE, wall(ours)).trim()} MB/s, ${cpu(ours).toFixed(2)} CPU-s; libtorrent ${mbps(SIZE, wall(lt)).trim()} MB/s, ${cpu(lt).toFixed(2)} CPU-s; `
+    + `throughput ${(wall(lt) / wall(ours)).toFixed(2)}x, CPU ${(cpu(ours) / cpu(lt)).toFixed(2)}x${ou !== undefined && lu !== undefined ? `, user time alone ${(ou / lu).toFixed(2)}x` : ''}`;
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
