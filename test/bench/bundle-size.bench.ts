@@ -69,6 +69,14 @@ async function buildChunks(opts: { entry?: string; minify: boolean; outDir?: str
 
 /** The modules in the initial load of a build with the bundler's default code splitting (see {@link buildChunks}). */
 async function initialModuleIds(opts: { entry?: string; minify: boolean }): Promise<Set<string>> {
+  return (await splitModuleIds(opts)).initial;
+}
+
+/**
+ * The modules of a build with the bundler's default code splitting: those of the initial load, and those only
+ * in lazy chunks (loaded by import() on first use). Each set holds the modules that left code in its chunks.
+ */
+export async function splitModuleIds(opts: { entry?: string; minify: boolean }): Promise<{ initial: Set<string>; lazy: Set<string> }> {
   const out = await build({
     configFile,
     logLevel: 'silent',
@@ -79,9 +87,15 @@ async function initialModuleIds(opts: { entry?: string; minify: boolean }): Prom
       rolldownOptions: { output: { codeSplitting: true, minify: opts.minify } },
     },
   });
-  const ids = new Set<string>();
-  for (const c of collect(out).initial) for (const id of Object.keys(c.modules)) ids.add(id);
-  return ids;
+  const built = collect(out);
+  const initial = new Set<string>();
+  const lazy = new Set<string>();
+  for (const c of built.initial) for (const id of Object.keys(c.modules)) initial.add(id);
+  for (const c of built.chunks) {
+    if (built.initial.includes(c)) continue;
+    for (const [id, m] of Object.entries(c.modules)) if (m.renderedLength > 0 && !initial.has(id)) lazy.add(id);
+  }
+  return { initial, lazy };
 }
 
 /** The chunks of a build, the entry first, and the initial load (the entry and what it imports statically). */
@@ -117,6 +131,20 @@ function loadSizes(b: Built): { initial: number; initialMin: number; lazy: numbe
   };
 }
 
+/**
+ * Writes the issue 5 composition's entry (Session, WebRtcTransport, WebSocketTrackerClient, WebSocketPool from
+ * the browser build; with `stream`, plus the stream layer) under .cache/ and returns its path.
+ */
+export function compositionEntry(stream = false): string {
+  const cacheDir = join(root, '.cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const full = join(root, 'bundle/browser-full.js');
+  const file = join(cacheDir, stream ? 'bundle-download-stream.ts' : 'bundle-download-only.ts');
+  const streamLine = stream ? `export * from '${join(root, 'bundle/browser-stream.js')}';\n` : '';
+  writeFileSync(file, `export { Session, WebRtcTransport, WebSocketTrackerClient, WebSocketPool } from '${full}';\n${streamLine}`);
+  return file;
+}
+
 export async function run(): Promise<void> {
   const t0 = performance.now();
   await buildChunks({ minify: true, outDir: join(root, 'dist-browser') }); // the shipped file, written to disk
@@ -126,13 +154,8 @@ export async function run(): Promise<void> {
   const raw = (await buildChunks({ minify: false })).chunks[0]?.code ?? '';
 
   // What a downloading page imports, built as an app's bundler would (tree-shaken, lazy chunks apart).
-  const cacheDir = join(root, '.cache');
-  mkdirSync(cacheDir, { recursive: true });
-  const full = join(root, 'bundle/browser-full.js');
-  const shakeEntry = join(cacheDir, 'bundle-download-only.ts');
-  writeFileSync(shakeEntry, `export { Session, WebRtcTransport, WebSocketTrackerClient, WebSocketPool } from '${full}';\n`);
-  const streamEntry = join(cacheDir, 'bundle-download-stream.ts');
-  writeFileSync(streamEntry, `export { Session, WebRtcTransport, WebSocketTrackerClient, WebSocketPool } from '${full}';\nexport * from '${join(root, 'bundle/browser-stream.js')}';\n`);
+  const shakeEntry = compositionEntry();
+  const streamEntry = compositionEntry(true);
   const composition = await buildChunks({ entry: shakeEntry, minify: true, split: true });
   const comp = loadSizes(composition);
   const withStream = loadSizes(await buildChunks({ entry: streamEntry, minify: true, split: true }));

@@ -1,0 +1,23 @@
+// What the issue 5 composition (a downloading page: Session, WebRtcTransport, WebSocketTrackerClient and
+// WebSocketPool from the browser build, tree-shaken by Vite) loads up front, and what only on first use.
+// Sizes are the bundle bench's job (test/bench/bundle-size.bench.ts); this checks the module lists, so a
+// static import that drags a feature back into the initial load fails here.
+import { beforeAll, describe, expect, test } from 'vitest';
+import { compositionEntry, splitModuleIds } from '../../bench/bundle-size.bench.js';
+
+let initial: string[] = [];
+let lazy: string[] = [];
+/** Repository-relative paths of the modules in `ids` whose path ends with one of `suffixes`. */
+const matching = (ids: string[], suffixes: string[]): string[] => ids.filter((id) => suffixes.some((s) => id.endsWith(s)));
+
+beforeAll(async () => {
+  const split = await splitModuleIds({ entry: compositionEntry(), minify: true });
+  initial = [...split.initial];
+  lazy = [...split.lazy];
+}, 120_000);
+
+describe('the browser composition', () => {
+  test('the core is in the initial load', () => {
+    expect(matching(initial, ['/src/session/session.ts', '/src/torrent/torrent.ts', '/src/tracker/websocket.ts'])).toHaveLength(3);
+  });
+});
