@@ -42,6 +42,7 @@ export type ErrorCode =
   | 'ip_invalid_address'
   | 'ip_invalid_range'
   | 'ipfilter_parse_error'
+  | 'ip_filter_unavailable'
   // storage
   | 'storage_no_space'
   | 'storage_quota_exceeded'

@@ -22,7 +22,7 @@ import { generatePeerId } from '../wire/handshake.js';
 import type { BlockReason, SwarmNet } from '../torrent/swarm/net.js';
 import { MeteredStream } from '../torrent/swarm/metered-stream.js';
 import type { AlertFields, AlertType } from './alerts.js';
-import type { IPFilter } from './ip-filter.js';
+import type { IPFilterLookup } from './ip-filter-types.js';
 import { parseListenInterfaces } from './listen-interfaces.js';
 import type { SettingsPack } from './settings.js';
 
@@ -30,7 +30,7 @@ import type { SettingsPack } from './settings.js';
 export interface ConnectionHost {
   settings(): Readonly<SettingsPack>;
   /** The session's IP filter; undefined when none is set (everything allowed). */
-  ipFilter(): IPFilter | undefined;
+  ipFilter(): IPFilterLookup | undefined;
   post<K extends AlertType>(type: K, fields: AlertFields<K>): void;
   /** The torrent serving a 20-byte handshake info-hash, when it accepts peers now. */
   route(infoHash: Uint8Array): PeerOwner | undefined;

@@ -27,27 +27,12 @@ import { formatIPv4, formatIPv6, parseIP, toLookupAddress } from './ip-address.j
 import type { BlocklistFormat, BlocklistOptions, BlocklistResult } from './ip-blocklist.js';
 import { parseBlocklist } from './ip-blocklist.js';
 import { RangeTable, ipv4Ops, ipv6Ops } from './ip-range-table.js';
+import { provideIPFilter } from './ip-filter-default.js';
+import type { IPFilterExport, IPFilterLookup } from './ip-filter-types.js';
 
 export type { IPAddress } from './ip-address.js';
 export type { BlocklistFormat, BlocklistLineError, BlocklistOptions, BlocklistResult } from './ip-blocklist.js';
-
-/** One range of an exported filter, both ends inclusive, as address text. */
-export interface IPRange {
-  /** First address of the range (dotted quad, or RFC 5952 IPv6). */
-  readonly first: string;
-  /** Last address of the range, inclusive. */
-  readonly last: string;
-  /** The access flags of every address in the range. */
-  readonly flags: number;
-}
-
-/** The whole filter as ranges, like libtorrent's `export_filter()` (which returns a v4 and a v6 list). */
-export interface IPFilterExport {
-  /** Ranges covering 0.0.0.0 - 255.255.255.255 in order. */
-  readonly v4: readonly IPRange[];
-  /** Ranges covering :: - ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff in order. */
-  readonly v6: readonly IPRange[];
-}
+export type { IPFilterExport, IPRange } from './ip-filter-types.js';
 
 /** Options for {@link IPFilter.importBlocklist}. */
 export interface ImportBlocklistOptions extends BlocklistOptions {
@@ -56,7 +41,7 @@ export interface ImportBlocklistOptions extends BlocklistOptions {
 }
 
 /** An IP access filter over IPv4 and IPv6 ranges (libtorrent's `ip_filter`). */
-export class IPFilter {
+export class IPFilter implements IPFilterLookup {
   /** The flag bit that blocks an address. */
   static readonly BLOCKED = 1;
 
@@ -173,3 +158,6 @@ export class IPFilter {
     return parsed.result;
   }
 }
+
+// Session.getIpFilter() returns a new IPFilter when this module is loaded (see ip-filter-default.ts).
+provideIPFilter(() => new IPFilter());

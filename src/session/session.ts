@@ -27,7 +27,8 @@ import { ALERT_CATEGORY, createAlert } from './alerts.js';
 import type { Alert, AlertFields, AlertType } from './alerts.js';
 import { checkPeerAddress, defaultTorrentFlags, magnetParams, trackerTiers } from './add-torrent-params.js';
 import type { AddTorrentParams } from './add-torrent-params.js';
-import { IPFilter } from './ip-filter.js';
+import type { IPFilter } from './ip-filter.js';
+import { emptyIPFilter } from './ip-filter-default.js';
 import { defaultSettings, validateSettings } from './settings.js';
 import type { SettingsPack } from './settings.js';
 import { Slots } from './slots.js';
@@ -386,9 +387,14 @@ export class Session {
     return this.#conns.peerId.slice();
   }
 
-  /** A copy of the IP filter in effect (an empty one, allowing everything, until setIpFilter). */
+  /**
+   * A copy of the IP filter in effect; until setIpFilter, a new empty IPFilter (everything allowed). The
+   * session does not import the IPFilter class: in a tree-shaken browser build whose code never imports
+   * IPFilter, the empty filter returned here answers lookups, exports and copies like an empty IPFilter but
+   * its editing methods throw `ip_filter_unavailable`; import IPFilter and set a `new IPFilter()` instead.
+   */
   getIpFilter(): IPFilter {
-    return this.#ipFilter?.clone() ?? new IPFilter();
+    return this.#ipFilter?.clone() ?? emptyIPFilter();
   }
 
   /** Validates and applies settings (TorrentError('invalid_setting') names a bad one; nothing changes then). */

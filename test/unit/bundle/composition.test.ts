@@ -20,4 +20,10 @@ describe('the browser composition', () => {
   test('the core is in the initial load', () => {
     expect(matching(initial, ['/src/session/session.ts', '/src/torrent/torrent.ts', '/src/tracker/websocket.ts'])).toHaveLength(3);
   });
+
+  test('the IP filter class, its range tables and blocklist parsers are not in the build at all', () => {
+    const ipFilter = ['/src/session/ip-filter.ts', '/src/session/ip-range-table.ts', '/src/session/ip-blocklist.ts', '/src/session/ip-address.ts'];
+    expect(matching(initial, ipFilter)).toEqual([]);
+    expect(matching(lazy, ipFilter)).toEqual([]);
+  });
 });
