@@ -47,7 +47,8 @@ export function priorityVector(list: readonly number[], n: number, what: string)
 export interface PriorityGeometry {
   readonly pieceLength: number;
   readonly pieceCount: number;
-  readonly totalLength: number;
+  /** Bytes in piece `i` (the last one may be shorter). */
+  pieceSize(i: number): number;
   readonly files: readonly { readonly offset: number; readonly length: number; readonly pad: boolean }[];
 }
 
@@ -77,8 +78,7 @@ export class Priorities {
 
   /** Bytes of piece `i` that are data (not pad). */
   dataBytes(i: number): number {
-    const size = i === this.g.pieceCount - 1 ? this.g.totalLength - i * this.g.pieceLength : this.g.pieceLength;
-    return size - (this.#padBytes.get(i) ?? 0);
+    return this.g.pieceSize(i) - (this.#padBytes.get(i) ?? 0);
   }
 
   /** Sets every file priority (pad files stay 0) and derives piece priorities from them. */
