@@ -15,6 +15,8 @@
  * cache costs this machine's kernel, which the leeches' system time includes. Waiting out the hand-back
  * delay before each leech did not make the contenders meet the same memory (measured: either one could
  * still get cheap or dear pages), so the bench does not try; compare user time for the client's own cost.
+ * Each contender runs 5 rounds by default (alternating); the figures are the best round's and, below them,
+ * the medians over all rounds, which one round's page-cache luck does not move.
  * The leech's copy is deleted after every run. Run alone: `npx tsx test/bench/transfer.bench.ts [runs]`.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -137,10 +139,10 @@ function describe(name: string, r: RunResult): string {
 }
 
 /** Prints throughput, leech CPU and RSS for swarmkit and libtorrent, and our ratios. */
-export async function run(runs = 2): Promise<void> {
+export async function run(runs = 5): Promise<void> {
   const { dataDir, torrent } = await transferFixture();
   warmPageCache(join(dataDir, NAME)); // both contenders start from the page cache
-  console.log(`transfer: 1 GiB single file, 1 MiB pieces, v1, TCP 127.0.0.1, seed and leech in separate processes, best of ${runs}`);
+  console.log(`transfer: 1 GiB single file, 1 MiB pieces, v1, TCP 127.0.0.1, seed and leech in separate processes, best of ${runs} rounds (then the medians)`);
   console.log(`  swarmkit runs as: ${ourCli().how}`);
   console.log(`  ${await probePageCache()}`);
   const best = new Map<string, RunResult>();
@@ -198,6 +200,6 @@ function medians(ours: RunResult[], lt: RunResult[]): string {
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const n = Number(process.argv[2] ?? 2);
-  await run(Number.isInteger(n) && n > 0 ? n : 2);
+  const n = Number(process.argv[2] ?? 5);
+  await run(Number.isInteger(n) && n > 0 ? n : 5);
 }
