@@ -14,8 +14,9 @@
  * - Hashes (22) and hash rejects (23) are ignored here: we asked nothing.
  * - The merkle code (merkle-proof.ts) is loaded with the first request we answer (../../lazy.ts): only a
  *   v2 torrent's peers fetching its layers ever cause one; every other request is rejected synchronously.
+ * - This module (with wire/hash-messages.ts) is itself loaded on first use by hash-serving.ts, the swarm's
+ *   side: at once for a v2 or hybrid torrent, else with the first hash request.
  */
-import type { PeerConnection } from '../../peer/index.js';
 import { binaryKey } from '../../metainfo/bencode.js';
 import { MERKLE_BLOCK } from '../../metainfo/merkle-geometry.js';
 import type { FileEntry } from '../../metainfo/torrent-info.js';
@@ -30,11 +31,6 @@ export interface HashServerMeta {
   readonly files: readonly Pick<FileEntry, 'length' | 'pad' | 'piecesRoot'>[];
   readonly pieceLength: number;
   pieceLayer(file: number): Uint8Array | undefined;
-}
-
-/** Writes a whole wire message to a connected peer (raw: ids 21–23 have no command in the peer layer). */
-export function sendWire(conn: PeerConnection, message: Uint8Array): void {
-  if (conn.phase === 'connected') conn.stream.write(message);
 }
 
 /** Serves hash requests for one torrent (see the module notes). `P` is the owner's peer object. */

@@ -13,7 +13,8 @@
  * asks its peers for the layers with hash requests and proves every reply against the files' pieces
  * roots; once all are verified the torrent receives a TorrentInfo with the layers and downloads normally.
  * Paused meanwhile, the fetcher keeps what it verified and goes on with the peers of the next metadata swarm.
- * piece-layers.ts (with the merkle proofs) is loaded then, so torrents that never need it never fetch it.
+ * piece-layers.ts (with the merkle proofs and the hash server: bep52-wire.ts, one chunk) is loaded then, so
+ * torrents that never need it never fetch it.
  */
 import type { PeerAddress } from '../../interfaces/transport.js';
 import type { PeerConnection } from '../../peer/index.js';
@@ -26,7 +27,7 @@ import type { TrackerStatus } from '../../tracker/announcer-types.js';
 import type { SwarmLink } from '../swarm-link.js';
 import type { SwarmNet } from '../swarm/net.js';
 import { PeerExtensions } from './peer-extensions.js';
-import { sendWire } from './hash-server.js';
+import { sendWire } from './hash-serving.js';
 import type { LayerFile, PieceLayerFetcher } from './piece-layers.js';
 import { lazy } from '../../lazy.js';
 import { TorrentDiscovery } from './torrent-discovery.js';
@@ -34,8 +35,8 @@ import type { DiscoveryServices, PeerSource } from './torrent-discovery.js';
 
 export type { DiscoveryServices, PeerSource } from './torrent-discovery.js';
 
-/** The piece-layer fetcher, loaded when a v2-only magnet's metadata arrives (../../lazy.ts). */
-const loadPieceLayers = lazy(() => import('./piece-layers.js'));
+/** The piece-layer fetcher (in the BEP 52 chunk), loaded when a v2-only magnet's metadata arrives (../../lazy.ts). */
+const loadPieceLayers = lazy(() => import('./bep52-wire.js'));
 type PieceLayers = Awaited<ReturnType<typeof loadPieceLayers>>;
 
 /** What the glue needs from its torrent. */

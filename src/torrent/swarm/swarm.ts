@@ -21,7 +21,7 @@ import { MeteredStream } from './metered-stream.js';
 import type { PeerList } from './peer-list.js';
 import type { PeerEntry } from './peer-list.js';
 import type { PeerExtensions } from '../discovery/peer-extensions.js';
-import { HashServer, sendWire } from '../discovery/hash-server.js';
+import { HashServing } from '../discovery/hash-serving.js';
 import { DOUBLE_ZERO } from '../../double-zero.js';
 
 /** Alert fields without the torrent's ids (the torrent adds them). */
@@ -81,8 +81,8 @@ export class Swarm implements PeerOwner {
   readonly #byId = new Map<number, SwarmPeer>();
   readonly #list: PeerList;
   readonly #dl: Downloader;
-  /** Answers BEP 52 hash requests (ids 21–23) from our piece layers (discovery/hash-server.ts). */
-  readonly #hashes: HashServer<PeerConnection>;
+  /** Answers BEP 52 hash requests (ids 21–23) from our piece layers (discovery/hash-serving.ts). */
+  readonly #hashes: HashServing;
   readonly #ac = new AbortController();
   readonly #dials = new Set<Promise<unknown>>();
   /** Outgoing connections still in their handshake (not yet in #peers). */
@@ -108,7 +108,11 @@ export class Swarm implements PeerOwner {
     this.#list = list;
     this.#bitfieldBytes = Math.ceil(t.meta.pieceCount / 8);
     const s = this.#net.settings();
-    this.#hashes = new HashServer(t.meta, sendWire);
+    this.#hashes = new HashServing({
+      meta: t.meta,
+      isPeer: (c) => this.#peers.has(c),
+      loadFailed: (message) => t.post('session_error', { error: { code: 'not_supported', message } }),
+    });
     this.#dl = new Downloader(
       {
         meta: t.meta,
@@ -500,6 +504,7 @@ export class Swarm implements PeerOwner {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = undefined;
     this.#ac.abort(new TorrentError('aborted', 'torrent stopped'));
+    this.#hashes.close();
     await Promise.allSettled([...this.#dials]);
     const conns = [...this.#peers.keys(), ...this.#pending];
     for (const c of conns) c.close('torrent stopped');

@@ -26,4 +26,10 @@ describe('the browser composition', () => {
     expect(matching(initial, ipFilter)).toEqual([]);
     expect(matching(lazy, ipFilter)).toEqual([]);
   });
+
+  test('BEP 52 hash serving and the hash message codec load on first use', () => {
+    const bep52 = ['/src/torrent/discovery/hash-server.ts', '/src/wire/hash-messages.ts', '/src/torrent/discovery/piece-layers.ts'];
+    expect(matching(initial, bep52)).toEqual([]);
+    expect(matching(lazy, bep52)).toHaveLength(3);
+  });
 });
