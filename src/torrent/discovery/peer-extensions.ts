@@ -250,7 +250,7 @@ export class PeerExtensions {
       for (const p of r.added) this.#host.addPeer({ host: p.host, port: p.port }, 'pex');
     } else if (name === UT_PEX && st.pexWaiting) {
       st.pexQueue ??= [];
-      if (st.pexQueue.length < MAX_QUEUED_PEX) st.pexQueue.push(payload);
+      if (st.pexQueue.length < MAX_QUEUED_PEX) st.pexQueue.push(payload.slice()); // a view valid during this call only
       this.#loadPex();
     }
     if (verdict.action === 'drop') conn.close(`${name}: ${verdict.reason}`, 'protocol');

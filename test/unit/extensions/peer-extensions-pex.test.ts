@@ -63,8 +63,11 @@ describe('PeerExtensions: PEX loaded on first use', () => {
     const rtc = conn('peer-id-abc', 0);
     ext.connected(asConn(rtc));
     ext.handshake(asConn(rtc), pexHandshake);
-    ext.message(asConn(rtc), 'ut_pex', encodePexMessage({ added: [{ host: '1.2.3.4', port: 6881, flags: 0 }], dropped: [] }));
+    const payload = encodePexMessage({ added: [{ host: '1.2.3.4', port: 6881, flags: 0 }], dropped: [] });
+    ext.message(asConn(rtc), 'ut_pex', payload);
+    payload.fill(0); // the payload is a view valid during the call only (a reused read buffer): a copy waits
     await vi.waitFor(() => expect(added).toEqual([{ host: '1.2.3.4', port: 6881 }]));
+    expect(rtc.closed).toEqual([]);
   });
 
   it('a tick with an IP-addressed peer to tell about loads the code and sends the waiting message', async () => {
