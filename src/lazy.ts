@@ -1,12 +1,12 @@
 /**
  * Code loaded on first use (no imports, runtime-neutral). A page's bundler puts what a dynamic `import()`
- * names in its own chunk, fetched only when that code is first needed: the magnet metadata phase, the BEP 52
- * (v2) machinery (hash serving and the piece-layer fetcher with their codec: torrent/discovery/bep52-wire.ts),
- * PEX (torrent/discovery/pex.ts), the UDP socket and DHT start (session/udp-start.ts), the HTTP tracker
- * client. The one-file browser bundle (vite.lib.config.ts) inlines those chunks, so the behaviour is the same
- * either way, one microtask later. (The IP filter is not among them: its API is synchronous. The session
- * imports only its types, so the class is bundled only when the application imports IPFilter; see
- * session/ip-filter-default.ts.)
+ * names in its own chunk, fetched only when that code is first needed: the magnet metadata phase (with the
+ * ut_metadata server), the BEP 52 (v2) machinery (hash serving and the piece-layer fetcher with their codec:
+ * torrent/discovery/bep52-wire.ts), PEX (torrent/discovery/pex.ts), the UDP socket and DHT start
+ * (session/udp-start.ts), the HTTP tracker client. The one-file browser bundle (vite.lib.config.ts) inlines
+ * those chunks, so the behaviour is the same either way, one microtask later. (The IP filter is not among
+ * them: its API is synchronous. The session imports only its types, so the class is bundled only when the
+ * application imports IPFilter; see session/ip-filter-default.ts.)
  */
 
 /**

@@ -19,6 +19,15 @@
  *   handshake: until its first message, or a poll with a usable address, it holds no state. Once the code is
  *   in, trackers are made at the handshake, synchronously. A failed load posts `session_error`
  *   (`not_supported`); the next handshake or message tries again.
+ * - The ut_metadata server (wire/extensions/ut-metadata-server.ts with the BEP 9 codec, in the magnet phase's
+ *   chunk: magnet-phase.ts) loads on first use too, as a download from a .torrent serves metadata only to
+ *   peers that came by magnet: with the first ut_metadata message, or when a magnet's fetcher is set (the
+ *   replies to its requests pass the server first). Until then `metadata_size` is answered from the info
+ *   bytes held here, and ut_metadata messages queue per peer (copies, at most
+ *   {@link MAX_QUEUED_METADATA_BYTES} bytes: past that the peer is closed as a flood); once loaded, each is
+ *   handled in order as it would have been at once (answered, rejected, handed to the fetcher, or its peer
+ *   dropped). A failed load posts `session_error` and closes the peers whose messages waited (they asked
+ *   what we cannot answer); the next message tries again.
  * - Verdicts: a payload the codecs call `drop` closes that peer with kind `protocol`.
  * - BEP 52 hash messages (ids 21–23, not BEP 10 but routed here by the metadata swarm because this object
  *   sees every connection of both swarms): a {@link HashMessageHandler} — the piece-layer fetcher of a v2
@@ -27,9 +36,8 @@
 import type { PeerAddress } from '../../interfaces/transport.js';
 import type { PeerConnection } from '../../peer/index.js';
 import type { DecodedExtensionHandshake } from '../../wire/extensions/extension-handshake.js';
-import { UT_METADATA } from '../../wire/extensions/ut-metadata-codec.js';
 import type { MessageVerdict } from '../../wire/extensions/ut-metadata-codec.js';
-import { MetadataServer } from '../../wire/extensions/ut-metadata-server.js';
+import type { MetadataServer } from '../../wire/extensions/ut-metadata-server.js';
 import type { MetadataFetcher } from '../../wire/extensions/ut-metadata-fetcher.js';
 import type { PexTracker, PexTrackerOptions } from '../../wire/extensions/ut-pex.js';
 import type { PexPeer } from '../../wire/extensions/ut-pex-codec.js';
@@ -41,6 +49,10 @@ export const EXTENSION_IDS = { ut_pex: 1, ut_metadata: 3 } as const;
 
 /** BEP 11's name in the `m` dict (UT_PEX of ut-pex-codec.ts, spelled here so the codec loads with PexTracker). */
 const UT_PEX = 'ut_pex' satisfies keyof typeof EXTENSION_IDS;
+/** BEP 9's name (UT_METADATA of ut-metadata-codec.ts, spelled here so the codec loads with the server). */
+const UT_METADATA = 'ut_metadata' satisfies keyof typeof EXTENSION_IDS;
+/** Most ut_metadata bytes kept per peer while the server loads (a request is under 60 bytes, a block 16 KiB). */
+export const MAX_QUEUED_METADATA_BYTES = 64 * 1024;
 /** Most ut_pex messages kept per peer while the PEX code loads (the tracker ignores all but one per 45 s). */
 const MAX_QUEUED_PEX = 4;
 
@@ -48,6 +60,11 @@ const loadPex = lazy(() => import('./pex.js'));
 type PexCode = Awaited<ReturnType<typeof loadPex>>;
 /** The PEX code once loaded (shared by every torrent of the page / process). */
 let pexCode: PexCode | undefined;
+
+/** The ut_metadata server, in the magnet phase's chunk (see magnet-phase.ts). */
+const loadMetadataServer = lazy(() => import('./magnet-phase.js'));
+/** The ut_metadata server's code once loaded (shared like the PEX code). */
+let metadataCode: Awaited<ReturnType<typeof loadMetadataServer>> | undefined;
 
 /** What the extensions need from their torrent. */
 export interface PeerExtensionsHost {
@@ -81,12 +98,19 @@ interface ConnState {
   pexWaiting: PexTrackerOptions | undefined;
   /** ut_pex payloads received while waiting. */
   pexQueue: Uint8Array[] | undefined;
+  /** ut_metadata payloads received while the server loads, and their bytes. */
+  metaQueue: Uint8Array[] | undefined;
+  metaQueued: number;
 }
 
 /** Per-torrent extension state (see the module notes). */
 export class PeerExtensions {
   readonly #host: PeerExtensionsHost;
-  readonly #server: MetadataServer;
+  /** The ut_metadata server, once its code is loaded (see the module notes). */
+  #server: MetadataServer | undefined;
+  #info: Uint8Array | undefined;
+  readonly #maxMetadataSize: number;
+  #metaLoading = false;
   readonly #conns = new Map<PeerConnection, ConnState>();
   readonly #byKey = new Map<string, PeerConnection>();
   #fetcher: MetadataFetcher | undefined;
@@ -101,16 +125,55 @@ export class PeerExtensions {
 
   constructor(host: PeerExtensionsHost, info: Uint8Array | undefined, maxMetadataSize: number) {
     this.#host = host;
-    this.#server = new MetadataServer({ send: (k, p) => this.#send(k, UT_METADATA, p), now: () => performance.now() }, {
+    this.#info = info;
+    this.#maxMetadataSize = maxMetadataSize;
+    if (metadataCode) this.#makeServer(metadataCode);
+  }
+
+  #makeServer(code: NonNullable<typeof metadataCode>): MetadataServer {
+    const info = this.#info;
+    return (this.#server = new code.MetadataServer({ send: (k, p) => this.#send(k, UT_METADATA, p), now: () => performance.now() }, {
       ...(info ? { info } : {}),
-      maxMetadataSize,
-    });
+      maxMetadataSize: this.#maxMetadataSize,
+    }));
+  }
+
+  /** Starts loading the ut_metadata server (once at a time); when it is in, handles what waited. */
+  #loadServer(): void {
+    if (this.#server || this.#metaLoading) return;
+    this.#metaLoading = true;
+    loadMetadataServer().then(
+      (m) => {
+        metadataCode = m;
+        this.#metaLoading = false;
+        if (this.#server) return;
+        this.#makeServer(m);
+        for (const [conn, st] of this.#conns) {
+          const queued = st.metaQueue ?? [];
+          st.metaQueue = undefined;
+          for (const payload of queued) if (this.#conns.get(conn) === st) this.message(conn, UT_METADATA, payload);
+        }
+      },
+      (err: unknown) => {
+        this.#metaLoading = false;
+        const message = `the ut_metadata server could not be loaded: ${String(err)}`;
+        let waited = false;
+        for (const [conn, st] of this.#conns) {
+          if (!st.metaQueue) continue;
+          st.metaQueue = undefined;
+          waited = true;
+          conn.close(message, 'local');
+        }
+        if (waited) this.#host.loadFailed(message);
+      },
+    );
   }
 
   /** The fetcher of the metadata phase (set by the magnet swarm, cleared when done). */
   setFetcher(f: MetadataFetcher | undefined): void {
     this.#fetcher = f;
     if (!f) return;
+    this.#loadServer();
     for (const [conn, st] of this.#conns) {
       if (conn.supportsExtension(UT_METADATA)) f.addPeer(st.key, conn.extensionHandshake?.metadataSize);
     }
@@ -129,7 +192,8 @@ export class PeerExtensions {
 
   /** Our info dict arrived (or was known from the start): serve it, advertise its size. */
   setInfo(info: Uint8Array): void {
-    this.#server.setInfo(info);
+    this.#info = info;
+    this.#server?.setInfo(info);
   }
 
   /** Sends `payload` on extension `name` to the peer with `key`. */
@@ -159,14 +223,14 @@ export class PeerExtensions {
   }
 
   metadataSize(): number | undefined {
-    return this.#server.metadataSize;
+    return this.#info?.length;
   }
 
   /** A connection was accepted by a swarm. */
   connected(conn: PeerConnection): void {
     if (this.#conns.has(conn)) return;
     const key = `p${this.#next++}`;
-    this.#conns.set(conn, { key, pex: undefined, pexWaiting: undefined, pexQueue: undefined });
+    this.#conns.set(conn, { key, pex: undefined, pexWaiting: undefined, pexQueue: undefined, metaQueue: undefined, metaQueued: 0 });
     this.#byKey.set(key, conn);
     this.#hashes?.connected(conn);
   }
@@ -241,9 +305,19 @@ export class PeerExtensions {
     const st = this.#conns.get(conn);
     if (!st) return;
     let verdict: MessageVerdict = { action: 'accept' };
-    if (name === UT_METADATA) {
+    if (name === UT_METADATA && this.#server) {
       verdict = this.#server.onMessage(st.key, payload);
       if (verdict.action === 'ignore' && verdict.reason === 'not_a_request' && this.#fetcher) verdict = this.#fetcher.onMessage(st.key, payload);
+    } else if (name === UT_METADATA) {
+      st.metaQueue ??= [];
+      st.metaQueued = st.metaQueue.length === 0 ? payload.length : st.metaQueued + payload.length;
+      if (st.metaQueued > MAX_QUEUED_METADATA_BYTES) {
+        st.metaQueue = undefined;
+        verdict = { action: 'drop', reason: 'request_flood' };
+      } else {
+        st.metaQueue.push(payload.slice()); // a view valid during this call only
+        this.#loadServer();
+      }
     } else if (name === UT_PEX && st.pex) {
       const r = st.pex.receive(payload);
       verdict = r.verdict;
@@ -262,7 +336,7 @@ export class PeerExtensions {
     if (!st) return;
     this.#conns.delete(conn);
     this.#byKey.delete(st.key);
-    this.#server.removePeer(st.key);
+    this.#server?.removePeer(st.key);
     this.#fetcher?.removePeer(st.key);
     this.#hashes?.closed(conn);
   }

@@ -32,4 +32,10 @@ describe('the browser composition', () => {
     expect(matching(initial, bep52)).toEqual([]);
     expect(matching(lazy, bep52)).toHaveLength(3);
   });
+
+  test('the ut_metadata server and its codec load on first use (with the magnet phase)', () => {
+    const bep9 = ['/src/wire/extensions/ut-metadata-server.ts', '/src/wire/extensions/ut-metadata-codec.ts'];
+    expect(matching(initial, bep9)).toEqual([]);
+    expect(matching(lazy, bep9)).toHaveLength(2);
+  });
 });
