@@ -130,19 +130,29 @@ export interface FileSpan {
 }
 
 /**
+ * Index of the last file starting at or before byte `offset` of the torrent (binary search; 0 when none
+ * does). Files must be in torrent order with non-decreasing offsets. Empty files share the offset of the
+ * file after them, so of several files starting at `offset` the last one is returned.
+ */
+export function lastFileAt(files: readonly { readonly offset: number }[], offset: number): number {
+  let lo = 0;
+  let hi = files.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (files[mid]!.offset <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/**
  * Parts of files that piece `i` covers, in order: `{ file, offset (within file), length }`.
  * `files` must be in torrent order with contiguous offsets; found by binary search.
  */
 export function filesForPiece(lengths: Lengths, files: readonly FileSpan[], i: number): Array<{ file: number; offset: number; length: number }> {
   const start = lengths.pieceOffset(i);
   const end = start + lengths.pieceSize(i);
-  let lo = 0;
-  let hi = files.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (files[mid]!.offset <= start) lo = mid;
-    else hi = mid - 1;
-  }
+  const lo = lastFileAt(files, start);
   const out: Array<{ file: number; offset: number; length: number }> = [];
   for (let f = lo; f < files.length; f++) {
     const file = files[f]!;

@@ -15,6 +15,7 @@
  * Pad files (BEP 47, and the implicit pads of pure v2 layouts) only ever follow a file's last piece, so
  * a piece starts inside the one file its v2 hash covers.
  */
+import { lastFileAt } from '../metainfo/lengths.js';
 import { MERKLE_BLOCK, HASH_LEN, nextPow2 } from '../metainfo/merkle-geometry.js';
 import type { PieceJob, PieceJobResult } from '../platform/hash-jobs.js';
 import { hasSyncHash, sha1Sync } from '#platform/sha';
@@ -52,13 +53,7 @@ export interface V2Span {
 export function v2Span(t: VerifiableTorrent, piece: number): V2Span | undefined {
   const start = piece * t.pieceLength;
   const files = t.files;
-  let lo = 0;
-  let hi = files.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (files[mid]!.offset <= start) lo = mid;
-    else hi = mid - 1;
-  }
+  const lo = lastFileAt(files, start);
   // Skip empty files sharing the offset.
   for (let f = lo; f < files.length; f++) {
     const file = files[f]!;
