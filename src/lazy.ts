@@ -3,7 +3,8 @@
  * names in its own chunk, fetched only when that code is first needed: the magnet metadata phase (with the
  * ut_metadata server), the BEP 52 (v2) machinery (hash serving and the piece-layer fetcher with their codec:
  * torrent/discovery/bep52-wire.ts), PEX (torrent/discovery/pex.ts), the UDP socket and DHT start
- * (session/udp-start.ts), the HTTP tracker client. The one-file browser bundle (vite.lib.config.ts) inlines
+ * (session/udp-start.ts), the tracker announcer with the HTTP tracker client (for http / udp trackers:
+ * torrent/discovery/torrent-announcer.ts). The one-file browser bundle (vite.lib.config.ts) inlines
  * those chunks, so the behaviour is the same either way, one microtask later. (The IP filter is not among
  * them: its API is synchronous. The session imports only its types, so the class is bundled only when the
  * application imports IPFilter; see session/ip-filter-default.ts.)

@@ -10,7 +10,8 @@
  *   DatagramFactory loads ./udp-discovery.ts on demand. Binding the socket and starting the DHT on it
  *   (./udp-start.ts) is loaded with the first bind too, so a session without UDP (a page) never loads it.
  * - Tracker clients: HTTP(S) (fetch, both runtimes; its code is loaded on the first http(s) announce,
- *   ../tracker/http-lazy.ts) and UDP (with the socket).
+ *   ../tracker/http-lazy.ts, from the announcer's chunk: ../torrent/discovery/torrent-announcer.ts) and UDP
+ *   (with the socket).
  * - The DHT node when `enableDht` (and a socket): settings from the session's dht* settings, bootstrap
  *   from `dhtBootstrapNodes` (comma-separated host:port; names need the `resolve` option) and from a
  *   loaded state; its events become dht_bootstrap / dht_reply / dht_get_peers / dht_announce alerts.
@@ -25,6 +26,7 @@ import type { Logger } from '../interfaces/logger.js';
 import type { PeerAddress, Transport } from '../interfaces/transport.js';
 import type { DhtNode, DhtNodeOptions } from '../dht/node.js';
 import { createLazyHttpTrackerClient } from '../tracker/http-lazy.js';
+import type { HttpTrackerModule } from '../tracker/http-lazy.js';
 import type { UdpTrackerOptions } from '../tracker/udp.js';
 import type { TrackerClient } from '../tracker/types.js';
 import type { DiscoveryServices } from '../torrent/discovery/torrent-peers.js';
@@ -132,7 +134,9 @@ export class SessionDiscovery implements DiscoveryServices {
     this.#opts = opts;
     this.peerId = host.peerId;
     const s = host.settings();
-    this.#http = createLazyHttpTrackerClient({ userAgent: s.userAgent, timeoutMs: s.trackerCompletionTimeout * 1000 });
+    // Loaded with the announcer, which announces to it (one chunk: torrent-announcer.ts).
+    const load = (): Promise<HttpTrackerModule> => import('../torrent/discovery/torrent-announcer.js');
+    this.#http = createLazyHttpTrackerClient(load, { userAgent: s.userAgent, timeoutMs: s.trackerCompletionTimeout * 1000 });
     this.ready = host.listenReady.catch(() => undefined).then(() => this.#start());
     this.ready.catch(() => undefined);
   }

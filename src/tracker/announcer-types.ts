@@ -9,12 +9,6 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-/** The real clock: Date.now and the global timers. */
-export const realTimers: Timers = {
-  now: () => Date.now(),
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>),
-};
 
 /** Where the announcer reports; the torrent turns these into alerts and peers. Callbacks must not throw. */
 export interface AnnouncerOwner {
@@ -65,7 +59,7 @@ export interface AnnouncerOptions {
   completionTimeoutMs?: number;
   /** Timeout for `stopped` announces on stop, ms (libtorrent `stop_tracker_timeout`, 5 s). */
   stopTimeoutMs?: number;
-  /** Clock and timers (default {@link realTimers}). */
+  /** Clock and timers (default: the real clock, `realTimers` of announcer.ts). */
   timers?: Timers;
 }
 
@@ -93,4 +87,15 @@ export interface TrackerStatus {
   readonly scrapeComplete: number;
   readonly scrapeIncomplete: number;
   readonly scrapeDownloaded: number;
+}
+
+/**
+ * The status of a tracker no announce has gone to yet, as {@link TrackerStatus} shows it; what the torrent
+ * lists while the announcer's code loads (src/torrent/discovery/torrent-discovery.ts).
+ */
+export function unannouncedTrackerStatus(url: string, tier: number): TrackerStatus {
+  return {
+    url, tier, fails: 0, updating: false, verified: false, startSent: false, completeSent: false,
+    scrapeComplete: -1, scrapeIncomplete: -1, scrapeDownloaded: -1,
+  };
 }

@@ -25,7 +25,6 @@
  */
 import { TorrentError } from '../errors.js';
 import { toHex } from '../metainfo/info-hash.js';
-import { realTimers } from './announcer-types.js';
 import type { AnnouncerOptions, AnnouncerOwner, Timers, TrackerStatus } from './announcer-types.js';
 import type { AnnounceEvent, AnnounceResponse, ScrapeCounts, TrackerClient } from './types.js';
 
@@ -47,6 +46,13 @@ interface Entry {
   scrape: { complete: number; incomplete: number; downloaded: number };
   ctl?: AbortController;
 }
+
+/** The real clock: Date.now and the global timers. */
+export const realTimers: Timers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+  clearTimeout: (h) => globalThis.clearTimeout(h as ReturnType<typeof globalThis.setTimeout>),
+};
 
 function asTorrentError(err: unknown): TorrentError {
   if (err instanceof TorrentError) return err;

@@ -1,26 +1,37 @@
 /**
  * The HTTP(S) tracker client loaded on first use. The session holds this one: `canHandle` answers at once
- * (the scheme test needs no code), and the first announce or scrape imports ./http.js (query building,
- * bounded fetch, reply parsing: about 7 KB minified) with a dynamic `import()`. A page whose torrents list
- * only ws:// / wss:// trackers never loads it; a bundler that splits code puts it in its own chunk, and the
- * one-file browser bundle (vite.lib.config.ts) inlines it, so the behaviour is the same either way.
+ * (the scheme test needs no code), and the first announce or scrape loads the client (./http.js: query
+ * building, bounded fetch, reply parsing, about 7 KB minified) with the `load` it was given, a dynamic
+ * `import()` of a module that exports {@link createHttpTrackerClient}. The session names
+ * torrent/discovery/torrent-announcer.ts, which re-exports it beside the announcer that announces to it, so
+ * a page fetches both as one chunk, and a page whose torrents list only ws:// / wss:// trackers fetches
+ * neither. The one-file browser bundle (vite.lib.config.ts) inlines the chunk, so the behaviour is the same
+ * either way.
  *
  * The import is started once and shared; if it fails (a chunk that cannot be fetched), that call rejects
  * and the next call tries again, like any failed announce.
  */
-import type { HttpTrackerOptions } from './http.js';
+import type { HttpTrackerOptions, createHttpTrackerClient } from './http.js';
 import type { TrackerClient } from './types.js';
+
+/** A module that exports the HTTP(S) tracker client (./http.js, or one that re-exports it). */
+export interface HttpTrackerModule {
+  createHttpTrackerClient: typeof createHttpTrackerClient;
+}
 
 /** True for `http:` and `https:` URLs, the schemes {@link createLazyHttpTrackerClient} speaks. */
 export function isHttpTrackerUrl(url: string): boolean {
   return /^https?:\/\//i.test(url);
 }
 
-/** A {@link TrackerClient} for `http:` / `https:` URLs that loads the HTTP client on its first request. */
-export function createLazyHttpTrackerClient(opts: HttpTrackerOptions = {}): TrackerClient {
+/**
+ * A {@link TrackerClient} for `http:` / `https:` URLs that loads the HTTP client on its first request.
+ * @param load Imports a module exporting {@link createHttpTrackerClient} (e.g. `() => import('./http.js')`).
+ */
+export function createLazyHttpTrackerClient(load: () => Promise<HttpTrackerModule>, opts: HttpTrackerOptions = {}): TrackerClient {
   let loading: Promise<TrackerClient> | undefined;
   const client = (): Promise<TrackerClient> => {
-    loading ??= import('./http.js').then(
+    loading ??= load().then(
       (m) => m.createHttpTrackerClient(opts),
       (err: unknown) => {
         loading = undefined;

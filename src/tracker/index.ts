@@ -1,6 +1,5 @@
 /** Tracker clients (HTTP(S), UDP) and the announcer. The WebSocket tracker lives in websocket*.ts. */
-export { Announcer } from './announcer.js';
-export { realTimers } from './announcer-types.js';
+export { Announcer, realTimers } from './announcer.js';
 export type { AnnouncerOptions, AnnouncerOwner, Timers, TrackerStatus } from './announcer-types.js';
 export { buildAnnounceUrl, createHttpTrackerClient, httpAnnounce, httpScrape, percentEncodeBytes, scrapeUrlFor } from './http.js';
 export type { HttpTrackerOptions } from './http.js';

@@ -7,9 +7,10 @@
 //   RTCPeerConnection through NativePeer, found through ws:// / wss:// trackers), WebRtcTransport,
 //   WebSocketTrackerClient and WebSocketPool. That is enough to add a .torrent or magnet, download and
 //   verify into IndexedDB, seed, and read pieces back (TorrentHandle.readPiece). Its initial load (every
-//   chunk the entry imports statically) and the lazy chunks (loaded by import() on first use: the HTTP
-//   tracker client on the first http(s) announce; the UDP stub and simple-peer shim are never loaded in a
-//   page) are reported apart and summed;
+//   chunk the entry imports statically) and the lazy chunks (loaded by import() on first use: the tracker
+//   announcer with the HTTP client for a torrent with http / udp trackers, the magnet phase with the
+//   ut_metadata server, BEP 52, PEX; the UDP stub and simple-peer shim are never loaded in a page) are
+//   reported apart and summed;
 // - the same plus the stream layer (file readers, toReadableStream / blob, streamTo / streamURL and the
 //   service-worker bridge), i.e. what a page that plays a file while it downloads loads;
 // - the stream layer alone (dist-browser/swarmkit-stream.browser.js);

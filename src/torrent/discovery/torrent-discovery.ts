@@ -11,18 +11,34 @@
  * does the same and waits for the `stopped` announces. The download finishing sends `completed`.
  *
  * BEP 27: a private torrent uses its trackers only — no DHT, LSD or PEX.
+ *
+ * The Announcer (tracker/announcer.ts: tiers, events, back-off) serves the http(s) and udp trackers only;
+ * ws:// and wss:// ones go to WebSocketTrackers. Its code loads on first use (../../lazy.ts): when the
+ * torrent has such a tracker, at once, or when one is added. Until it is in, those trackers are listed as
+ * no announce has gone to them yet (`trackers()`), trackers added meanwhile join their tier in order, and a
+ * start waits: once loaded, the announcer is made with every tracker listed and started if discovery was
+ * started meanwhile (as a seed when the torrent completed meanwhile, as when it starts complete), so the
+ * announces and their alerts are the ones an announcer made at once would have sent, a load later. A
+ * `stop` before then has nothing to stop (no announce went out). A scrape waits for the load. A failed load
+ * posts `session_error` (`not_supported`); the next start, added tracker or scrape tries again.
  */
 import { TorrentError } from '../../errors.js';
 import type { PeerAddress } from '../../interfaces/transport.js';
-import { Announcer } from '../../tracker/announcer.js';
-import type { AnnouncerOwner, TrackerStatus } from '../../tracker/announcer-types.js';
+import type { Announcer } from '../../tracker/announcer.js';
+import { unannouncedTrackerStatus } from '../../tracker/announcer-types.js';
+import type { TrackerStatus } from '../../tracker/announcer-types.js';
 import type { TrackerClient } from '../../tracker/types.js';
 import type { AlertFields, AlertType } from '../../session/alerts.js';
 import type { SettingsPack } from '../../session/settings.js';
 import { WebSocketTrackers, isWebSocketTracker } from './websocket-trackers.js';
 import type { WebSocketTrackerAvailability } from './websocket-trackers.js';
+import { lazy } from '../../lazy.js';
 
-const toAlertError = (e: TorrentError): { code: TorrentError['code']; message: string } => ({ code: e.code, message: e.message });
+/** The announcer (http / udp trackers), loaded when a torrent has such a tracker. */
+const loadAnnouncer = lazy(() => import('./torrent-announcer.js'));
+type AnnouncerCode = Awaited<ReturnType<typeof loadAnnouncer>>;
+/** The announcer's code once loaded (shared by every torrent of the page / process). */
+let announcerCode: AnnouncerCode | undefined;
 
 /** Where a peer address came from. */
 export type PeerSource = 'tracker' | 'dht' | 'pex' | 'lsd' | 'user' | 'magnet';
@@ -61,12 +77,17 @@ export interface DiscoveryTorrent {
 export class TorrentDiscovery {
   readonly #t: DiscoveryTorrent;
   readonly #svc: DiscoveryServices;
-  #announcer: Announcer;
+  /** Made once its code is in and the torrent has an http / udp tracker (see the module notes). */
+  #announcer: Announcer | undefined;
+  /** The http / udp trackers, in tier order, until the announcer is made. */
+  #pending: { url: string; tier: number }[] = [];
+  #loading = false;
+  /** #start ran and #stop has not since: the announcer starts when it is made. */
+  #started = false;
   /** ws:// and wss:// trackers, beside the announcer's http/udp ones. */
   readonly #ws: WebSocketTrackers;
   #port: number;
   #everStarted = false;
-  readonly #trackerClients: TrackerClient[];
   #active = false;
   #closed = false;
   #seeding = false;
@@ -78,23 +99,6 @@ export class TorrentDiscovery {
   constructor(t: DiscoveryTorrent, svc: DiscoveryServices, trackers: readonly (readonly string[])[]) {
     this.#t = t;
     this.#svc = svc;
-    const clients: TrackerClient[] = [];
-    // Each announce is posted as tracker_announce before it goes out.
-    const wrap = (c: TrackerClient): TrackerClient => ({
-      canHandle: (url) => c.canHandle(url),
-      announce: (url, req, opts) => {
-        t.post('tracker_announce', { url, event: req.event ?? 'none' });
-        return c.announce(url, req, opts);
-      },
-      scrape: (url, hashes, opts) => c.scrape(url, hashes, opts),
-    });
-    const lazy: TrackerClient = {
-      canHandle: (url) => svc.trackerClients().some((c) => c.canHandle(url)),
-      announce: (url, req, opts) => pick(svc, url).announce(url, req, opts),
-      scrape: (url, hashes, opts) => pick(svc, url).scrape(url, hashes, opts),
-    };
-    clients.push(wrap(lazy));
-    this.#trackerClients = clients;
     this.#port = svc.listenPort();
     this.#ws = new WebSocketTrackers(t, {
       peerId: svc.peerId,
@@ -102,24 +106,45 @@ export class TorrentDiscovery {
       stopTimeoutMs: () => svc.settings().stopTrackerTimeout * 1000,
       wantPeers: () => true,
     }, trackers.flat().filter(isWebSocketTracker));
-    this.#announcer = this.#makeAnnouncer(trackers.map((tier) => tier.filter((u) => !isWebSocketTracker(u))));
+    trackers.forEach((tier, i) => tier.forEach((url) => {
+      if (!isWebSocketTracker(url)) this.#list(url, i);
+    }));
+    this.#announcerNeeded();
   }
 
-  #makeAnnouncer(trackers: readonly (readonly string[])[]): Announcer {
-    const s = this.#svc.settings();
-    return new Announcer({
-      infoHash: this.#t.infoHash,
-      peerId: this.#svc.peerId,
-      port: this.#port > 0 ? this.#port : 6881,
-      trackers,
-      clients: this.#trackerClients,
-      owner: this.#owner(),
-      numWant: s.numWant,
-      announceToAllTiers: s.announceToAllTiers,
-      announceToAllTrackers: s.announceToAllTrackers,
-      completionTimeoutMs: s.trackerCompletionTimeout * 1000,
-      stopTimeoutMs: s.stopTrackerTimeout * 1000,
-    });
+  /** Lists an http / udp tracker until the announcer is made, in tier order; false when listed already. */
+  #list(url: string, tier: number): boolean {
+    if (this.#pending.some((e) => e.url === url)) return false;
+    this.#pending.push({ url, tier });
+    this.#pending.sort((a, b) => a.tier - b.tier); // stable: last in its tier, as the announcer adds it
+    return true;
+  }
+
+  /**
+   * Makes the announcer when there are trackers for it (their tiers kept), and starts it if discovery was
+   * started: at once when its code is in, else once it has loaded.
+   */
+  #announcerNeeded(): void {
+    if (this.#announcer || this.#closed || this.#pending.length === 0) return;
+    if (!announcerCode) {
+      if (this.#loading) return;
+      this.#loading = true;
+      loadAnnouncer().then(
+        (m) => {
+          announcerCode = m;
+          this.#loading = false;
+          this.#announcerNeeded();
+        },
+        (err: unknown) => {
+          this.#loading = false;
+          if (!this.#closed) this.#t.post('session_error', { error: { code: 'not_supported', message: `tracker announcer not loaded: ${String(err)}` } });
+        },
+      );
+      return;
+    }
+    this.#announcer = announcerCode.makeAnnouncer(this.#t, this.#svc, this.#port, this.#pending);
+    this.#pending = [];
+    if (this.#started) this.#announcer.start({ seeding: this.#seeding });
   }
 
   /** The listen port became known after this torrent was added: rebuild the (never started) announcer with it. */
@@ -127,27 +152,8 @@ export class TorrentDiscovery {
     const port = this.#svc.listenPort();
     if (port === this.#port || port === 0 || this.#everStarted) return;
     this.#port = port;
-    const tiers: string[][] = [];
-    for (const e of this.#announcer.trackers()) (tiers[e.tier] ??= []).push(e.url);
-    this.#announcer = this.#makeAnnouncer(tiers.filter((x) => x !== undefined));
-  }
-
-  #owner(): AnnouncerOwner {
-    const t = this.#t;
-    return {
-      announceStats: () => t.announceStats(),
-      onAnnounceReply: ({ url, event, response }) => {
-        if (event === 'stopped') return;
-        t.post('tracker_reply', { url, numPeers: response.peers.length });
-        for (const p of response.peers) t.addPeer({ host: p.host, port: p.port }, 'tracker');
-      },
-      onTrackerWarning: ({ url, message }) => t.post('tracker_warning', { url, message }),
-      onTrackerError: ({ url, error, fails, retryInMs }) => {
-        t.post('tracker_error', { url, error: toAlertError(error), timesInRow: fails, retryIn: Math.round(retryInMs / 1000) });
-      },
-      onScrapeReply: ({ url, counts }) => t.post('scrape_reply', { url, complete: counts.complete, incomplete: counts.incomplete, downloaded: counts.downloaded }),
-      onScrapeError: ({ url, error }) => t.post('scrape_failed', { url, error: toAlertError(error) }),
-    };
+    if (!this.#announcer || !announcerCode) return; // made later, with the port then known
+    this.#announcer = announcerCode.makeAnnouncer(this.#t, this.#svc, port, this.#announcer.trackers());
   }
 
   /** Starts or stops discovery; `seeding` tells the announcer the torrent is complete. */
@@ -165,7 +171,9 @@ export class TorrentDiscovery {
     if (!this.#active || this.#closed) return;
     this.#checkPort();
     this.#everStarted = true;
-    this.#announcer.start({ seeding: this.#seeding });
+    this.#started = true;
+    if (this.#announcer) this.#announcer.start({ seeding: this.#seeding });
+    else this.#announcerNeeded();
     this.#ws.start();
     if (!this.#t.isPrivate()) {
       this.#dhtRound();
@@ -182,7 +190,8 @@ export class TorrentDiscovery {
     this.#dhtTimer = undefined;
     if (this.#lsdOn) this.#svc.lsd()?.removeTorrent(this.#t.infoHashHex);
     this.#lsdOn = false;
-    if (this.#announcer.isRunning) this.#stopping = Promise.all([this.#stopping, this.#announcer.stop()]).then(() => undefined);
+    this.#started = false;
+    if (this.#announcer?.isRunning) this.#stopping = Promise.all([this.#stopping, this.#announcer.stop()]).then(() => undefined);
     this.#stopping = Promise.all([this.#stopping, this.#ws.stop()]).then(() => undefined);
   }
 
@@ -205,25 +214,30 @@ export class TorrentDiscovery {
   /** The download finished: `completed` to the trackers. */
   completed(): void {
     this.#seeding = true;
-    if (this.#announcer.isRunning) this.#announcer.complete();
+    if (this.#announcer?.isRunning) this.#announcer.complete();
     this.#ws.completed();
   }
 
   /** libtorrent's trackers(): every tracker with its status. */
   trackers(): TrackerStatus[] {
-    return [...this.#announcer.trackers(), ...this.#ws.statuses()];
+    const own = this.#announcer?.trackers() ?? this.#pending.map((e) => unannouncedTrackerStatus(e.url, e.tier));
+    return [...own, ...this.#ws.statuses()];
   }
 
   /** Adds a tracker (announced at once when active); false when listed already. */
   addTracker(url: string, tier = 0): boolean {
     if (typeof url !== 'string' || url === '') throw new TorrentError('invalid_argument', 'a tracker URL must be a non-empty string');
     if (!Number.isInteger(tier) || tier < 0) throw new TorrentError('invalid_argument', 'a tracker tier is a non-negative integer');
-    return isWebSocketTracker(url) ? this.#ws.add(url) : this.#announcer.addTracker(url, tier);
+    if (isWebSocketTracker(url)) return this.#ws.add(url);
+    if (this.#announcer) return this.#announcer.addTracker(url, tier);
+    if (!this.#list(url, tier)) return false;
+    this.#announcerNeeded();
+    return true;
   }
 
   /** Reannounces to every tracker now (ignoring `min interval`, as libtorrent's force_reannounce). */
   forceReannounce(): void {
-    if (this.#announcer.isRunning) this.#announcer.forceReannounce({ ignoreMinInterval: true });
+    if (this.#announcer?.isRunning) this.#announcer.forceReannounce({ ignoreMinInterval: true });
     this.#ws.forceReannounce();
   }
 
@@ -235,8 +249,13 @@ export class TorrentDiscovery {
   }
 
   /** Scrapes the current tracker (scrape_reply / scrape_failed). */
-  scrape(): Promise<void> {
-    return this.#announcer.scrape();
+  async scrape(): Promise<void> {
+    if (!this.#announcer && this.#pending.length > 0) {
+      this.#announcerNeeded();
+      // The same load: made by now, unless the load failed (session_error posted) or we closed meanwhile.
+      await loadAnnouncer().catch(() => undefined);
+    }
+    return this.#announcer?.scrape();
   }
 
   /** Stops everything; waits for `stopped` announces (bounded by stopTrackerTimeout). */
@@ -247,12 +266,6 @@ export class TorrentDiscovery {
     this.#closed = true;
     this.#ac.abort();
     await this.#stopping;
-    this.#announcer.close();
+    this.#announcer?.close();
   }
-}
-
-function pick(svc: DiscoveryServices, url: string): TrackerClient {
-  const c = svc.trackerClients().find((x) => x.canHandle(url));
-  if (!c) throw new TorrentError('not_supported', `no tracker client for ${url}`, { details: { url } });
-  return c;
 }

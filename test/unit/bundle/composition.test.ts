@@ -38,4 +38,11 @@ describe('the browser composition', () => {
     expect(matching(initial, bep9)).toEqual([]);
     expect(matching(lazy, bep9)).toHaveLength(2);
   });
+
+  test('the announcer (http / udp trackers) and the HTTP tracker client load on first use, in one chunk', () => {
+    const trackers = ['/src/tracker/announcer.ts', '/src/tracker/http.ts', '/src/torrent/discovery/torrent-announcer.ts'];
+    expect(matching(initial, trackers)).toEqual([]);
+    expect(matching(lazy, trackers)).toHaveLength(3);
+    expect(matching(initial, ['/src/tracker/websocket.ts', '/src/torrent/discovery/websocket-trackers.ts'])).toHaveLength(2);
+  });
 });
