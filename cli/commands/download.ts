@@ -17,7 +17,6 @@
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { TorrentError } from '../../src/errors.js';
-import type { PeerAddress } from '../../src/interfaces/transport.js';
 import { toHex } from '../../src/metainfo/info-hash.js';
 import { parseMagnet } from '../../src/metainfo/magnet.js';
 import type { MagnetLink } from '../../src/metainfo/magnet.js';
@@ -31,7 +30,7 @@ import type { Output } from '../output.js';
 import { loadTorrent } from './info.js';
 import {
   PROGRESS_MS, StatusLine, discoveryOptions, discoveryUsage, onStopSignals, openSession, parseSwarmFlags,
-  peerText, processFigures, progressFields, reportAlerts, tick, swarmOptions, throwIfFailed, waitChecked,
+  PeerDialer, processFigures, progressFields, reportAlerts, tick, swarmOptions, throwIfFailed, waitChecked,
 } from './swarm-common.js';
 
 /** Seconds between re-dials of the given peers while none is connected. */
@@ -120,16 +119,8 @@ export const downloadCommand: Command = {
       else out.note(`Fetching the metadata of ${handle.status().infoHash} from peers into ${esc(outDir)}; listening on port ${bound}`);
 
       let s = await waitChecked(handle, stop.signal, (st) => bar.show(st.progress, 'checking existing data'));
-      const lastError = new Map<string, string>();
-      const dial = (): void => {
-        for (const p of peers) {
-          handle.connectPeer(p).then(
-            () => lastError.delete(peerText(p)),
-            (err: unknown) => lastError.set(peerText(p), err instanceof Error ? err.message : String(err)),
-          );
-        }
-      };
-      if (!s.isFinished) dial();
+      const dialer = new PeerDialer(handle, peers);
+      if (!s.isFinished) dialer.dial();
       let lastDial = elapsed();
       let lastLookup = elapsed();
       let meta: TorrentInfo | undefined = ti;
@@ -152,11 +143,11 @@ export const downloadCommand: Command = {
         if (s.isFinished) break;
         if (stop.signal.aborted) throw new TorrentError('aborted', `interrupted by ${stop.received() ?? 'a signal'} at ${(s.progress * 100).toFixed(1)}%`);
         if (t >= timeoutS) {
-          const why = s.numPeers > 0 ? `${s.numPeers} peer(s) connected` : noPeerText(peers, lastError);
+          const why = s.numPeers > 0 ? `${s.numPeers} peer(s) connected` : dialer.noPeerText();
           throw new TorrentError('timeout', `timed out after ${timeoutS} s at ${(s.progress * 100).toFixed(1)}%: ${why}`);
         }
         if (s.numPeers === 0 && peers.length > 0 && t - lastDial >= REDIAL_S) {
-          dial();
+          dialer.dial();
           lastDial = t;
         }
         if (s.numPeers === 0 && session.isDhtRunning() && t - lastLookup >= DHT_RELOOK_S) {
@@ -166,7 +157,7 @@ export const downloadCommand: Command = {
         if (!everConnected && !notedNoPeers && t >= NO_PEERS_NOTE_S) {
           notedNoPeers = true;
           bar.clear();
-          out.note(`still no peers after ${NO_PEERS_NOTE_S} s: ${noPeerText(peers, lastError)}`);
+          out.note(`still no peers after ${NO_PEERS_NOTE_S} s: ${dialer.noPeerText()}`);
         }
         if (t >= nextProgress) {
           nextProgress = t + PROGRESS_MS / 1000;
@@ -211,8 +202,3 @@ async function loadSource(arg: string, cwd: string): Promise<Source> {
   return { magnet: parseMagnet(url), url };
 }
 
-function noPeerText(peers: readonly PeerAddress[], lastError: ReadonlyMap<string, string>): string {
-  if (peers.length === 0) return 'no peer connected (no --peer given; only trackers, the DHT or LSD can find peers)';
-  const errs = [...lastError].map(([p, e]) => `${esc(p)}: ${esc(e)}`);
-  return `no peer connected${errs.length > 0 ? ` (${errs.join('; ')})` : ` (tried ${peers.map(peerText).join(', ')})`}`;
-}

@@ -41,7 +41,7 @@ import type { Output } from '../output.js';
 import { loadTorrent } from './info.js';
 import {
   PROGRESS_MS, StatusLine, TICK_MS, discoveryOptions, discoveryUsage, listenInterfaces, onStopSignals, openSession,
-  parseDiscoveryFlags, parsePeer, parsePort, peerText, processFigures, progressFields, sleep, throwIfFailed, waitChecked,
+  PeerDialer, parseDiscoveryFlags, parsePeer, parsePort, processFigures, progressFields, sleep, throwIfFailed, waitChecked,
 } from './swarm-common.js';
 
 /** Seconds between re-dials of the given peers while none is connected. */
@@ -153,20 +153,12 @@ export const streamCommand: Command = {
       const handle = 'ti' in source
         ? await session.addTorrent({ ti: source.ti, savePath: saveDir, trackers: disc.trackers })
         : await session.addTorrent({ url: source.url, savePath: saveDir, trackers: disc.trackers });
-      const lastError = new Map<string, string>();
-      const dial = (): void => {
-        for (const p of peers) {
-          handle.connectPeer(p).then(
-            () => lastError.delete(peerText(p)),
-            (err: unknown) => lastError.set(peerText(p), err instanceof Error ? err.message : String(err)),
-          );
-        }
-      };
-      dial();
+      const dialer = new PeerDialer(handle, peers);
+      dialer.dial();
       let lastDial = elapsed();
       const redial = (): void => {
         if (handle.status().numPeers === 0 && peers.length > 0 && elapsed() - lastDial >= REDIAL_S) {
-          dial();
+          dialer.dial();
           lastDial = elapsed();
         }
       };

@@ -53,6 +53,36 @@ export function peerText(p: PeerAddress): string {
   return p.host.includes(':') ? `[${p.host}]:${p.port}` : `${p.host}:${p.port}`;
 }
 
+/**
+ * Dials the `--peer` addresses of a torrent and remembers, per address, why the last attempt failed (cleared
+ * when one succeeds), so a command can say why it has no peers.
+ */
+export class PeerDialer {
+  readonly #lastError = new Map<string, string>();
+
+  constructor(
+    private readonly handle: TorrentHandle,
+    private readonly peers: readonly PeerAddress[],
+  ) {}
+
+  /** Dials every given peer (connected ones are skipped by the session). */
+  dial(): void {
+    for (const p of this.peers) {
+      this.handle.connectPeer(p).then(
+        () => this.#lastError.delete(peerText(p)),
+        (err: unknown) => this.#lastError.set(peerText(p), err instanceof Error ? err.message : String(err)),
+      );
+    }
+  }
+
+  /** Why no peer is connected: the last dial errors, or what was tried (terminal-escaped). */
+  noPeerText(): string {
+    if (this.peers.length === 0) return 'no peer connected (no --peer given; only trackers, the DHT or LSD can find peers)';
+    const errs = [...this.#lastError].map(([p, e]) => `${esc(p)}: ${esc(e)}`);
+    return `no peer connected${errs.length > 0 ? ` (${errs.join('; ')})` : ` (tried ${this.peers.map(peerText).join(', ')})`}`;
+  }
+}
+
 /** The listen_interfaces value for `--host` / `--port`. */
 export function listenInterfaces(command: string, host: string | undefined, port: number): string {
   const h = host ?? '0.0.0.0';
