@@ -7,6 +7,9 @@
  *   for a free slot cannot deadlock as long as `max >= 1`.
  * - One handle per path. A read-only handle (opened read-only because the file is not writable) is
  *   replaced by a read-write one when a write needs it.
+ * - A path may also hold a second, write-only O_DIRECT handle for page-aligned writes (direct-write.ts),
+ *   opened on first use while the path's entry is held and closed with it; so up to 2 × `max`
+ *   descriptors are open. A file system that refuses O_DIRECT (tmpfs) is remembered per entry.
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -15,6 +18,8 @@ import { codeForErrno, errnoOf, mapFsError } from './errors.js';
 
 interface Entry {
   fh?: FileHandle;
+  /** The O_DIRECT write handle: undefined until asked for, null when the file system refused it. */
+  direct?: FileHandle | null;
   writable: boolean;
   refs: number;
   /** Set while the handle is being opened. */
@@ -53,6 +58,24 @@ export class FilePool {
       entry.refs--;
       this.wake();
     }
+  }
+
+  /**
+   * The O_DIRECT write-only handle of `path`, opened on first use; undefined where O_DIRECT is not
+   * available (no such flag on this OS, or the file system refused it). Call only inside {@link with} for
+   * the same path with `write` (the entry is held, so neither handle is closed meanwhile).
+   */
+  async directHandle(path: string): Promise<FileHandle | undefined> {
+    const e = this.entries.get(path);
+    if (e === undefined || !e.writable || constants.O_DIRECT === undefined) return undefined;
+    if (e.direct === undefined) {
+      try {
+        e.direct = await open(path, constants.O_WRONLY | constants.O_DIRECT);
+      } catch {
+        e.direct = null; // EINVAL on tmpfs and the like: buffered writes only
+      }
+    }
+    return e.direct ?? undefined;
   }
 
   /** Closes the idle handles of `paths` (waiting for busy ones to be released). */
@@ -136,7 +159,7 @@ export class FilePool {
     this.entries.delete(path);
     this.closing++;
     try {
-      await e.fh?.close();
+      await Promise.all([e.fh?.close(), e.direct?.close()]);
     } catch {
       // A failed close of a handle we no longer use loses nothing that flush did not already persist.
     } finally {

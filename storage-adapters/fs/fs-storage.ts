@@ -7,6 +7,9 @@
  *   bytes past a file's end (ENOENT on read is not an error).
  * - Every path goes through safe-path.ts (no escape through `..` or planted symlinks).
  * - Handles come from one bounded LRU pool per adapter, shared by its torrents.
+ * - Page-aligned writes of 64 KiB or more (whole pieces from the piece store's pooled buffers) go to the
+ *   device with O_DIRECT, skipping the page cache; everything else is written through the cache
+ *   (direct-write.ts says why and when). `directWrites: false` turns this off.
  * - `flush` fsyncs every file written since the last flush, reopening evicted ones.
  */
 import { stat as fsStat, unlink } from 'node:fs/promises';
@@ -17,6 +20,7 @@ import { OpGate } from '../common/gate.js';
 import { checkAborted, checkRange, closedError, fileSpans, validateLayout } from '../common/layout.js';
 import { errnoOf, mapFsError } from './errors.js';
 import { FilePool } from './file-pool.js';
+import { canWriteDirect, writeDirect } from './direct-write.js';
 import { PathQueue } from './path-queue.js';
 import { moveFiles } from './move.js';
 import { realRoot, removeEmptyDirs, safePath } from './safe-path.js';
@@ -27,6 +31,11 @@ export interface FsStorageOptions {
   readonly savePath: string;
   /** Upper bound on open file handles across all torrents of this adapter (default 32). */
   readonly maxOpenFiles?: number;
+  /**
+   * Write page-aligned data of 64 KiB or more with O_DIRECT, skipping the page cache (default true; Linux
+   * only, and only where the file system accepts it). See direct-write.ts.
+   */
+  readonly directWrites?: boolean;
 }
 
 /** An fs torrent storage: every optional member of {@link TorrentStorage} is present. */
@@ -39,6 +48,15 @@ export interface FsStorageAdapter extends StorageAdapter {
   readonly openFiles: number;
   /** The most file handles ever open at once. */
   readonly peakOpenFiles: number;
+  /** Bytes written with O_DIRECT so far (the rest went through the page cache). */
+  readonly directBytes: number;
+}
+
+/** What the adapter's torrents share besides the handle pool. */
+interface AdapterState {
+  readonly pool: FilePool;
+  readonly direct: boolean;
+  directBytes: number;
 }
 
 async function writeFully(fh: FileHandle, data: Uint8Array, position: number, path: string): Promise<void> {
@@ -84,6 +102,7 @@ export function createFsStorage(opts: FsStorageOptions): FsStorageAdapter {
     throw new TorrentError('invalid_argument', 'maxOpenFiles must be a positive integer', { details: { maxOpenFiles: max } });
   }
   const pool = new FilePool(max);
+  const state: AdapterState = { pool, direct: opts.directWrites !== false, directBytes: 0 };
   return {
     name: 'fs',
     get openFiles() {
@@ -92,11 +111,14 @@ export function createFsStorage(opts: FsStorageOptions): FsStorageAdapter {
     get peakOpenFiles() {
       return pool.peak;
     },
+    get directBytes() {
+      return state.directBytes;
+    },
     async open(layout, openOpts) {
       checkAborted(openOpts?.signal);
       validateLayout(layout);
       const root = await realRoot(opts.savePath);
-      const s = new FsStorage(layout, root, pool, openOpts ?? {});
+      const s = new FsStorage(layout, root, state, openOpts ?? {});
       await s.createEmptyFiles();
       return s;
     },
@@ -115,14 +137,16 @@ class FsStorage implements FsTorrentStorage {
   private readonly touched = new Set<string>();
   /** Writes of one file run one at a time (path-queue.ts). */
   private readonly writes = new PathQueue();
+  private readonly pool: FilePool;
 
   constructor(
     private readonly layout: TorrentLayout,
     private root: string,
-    private readonly pool: FilePool,
+    private readonly state: AdapterState,
     private readonly opts: StorageOpenOptions,
   ) {
     this.gate = new OpGate(layout.id);
+    this.pool = state.pool;
   }
 
   private async pathOf(file: number, create: boolean): Promise<string> {
@@ -156,7 +180,16 @@ class FsStorage implements FsTorrentStorage {
             if (st.size < f.length) await fh.truncate(f.length).catch((e: unknown) => { throw mapFsError(e, 'ftruncate', p); });
             this.sized.add(s.file);
           }
-          await writeFully(fh, data.subarray(s.bufferOffset, s.bufferOffset + s.length), s.fileOffset, p);
+          const view = data.subarray(s.bufferOffset, s.bufferOffset + s.length);
+          let done = 0;
+          if (this.state.direct && canWriteDirect(view, s.fileOffset)) {
+            const dfh = await this.pool.directHandle(p);
+            if (dfh !== undefined) {
+              done = await writeDirect(dfh, view, s.fileOffset).catch((e: unknown) => { throw mapFsError(e, 'write', p); });
+              this.state.directBytes += done;
+            }
+          }
+          if (done < view.length) await writeFully(fh, view.subarray(done), s.fileOffset + done, p);
         }));
         this.dirty.add(p);
       }

@@ -5,12 +5,15 @@ import { copyInto, sharedBytes } from '../../../src/platform/hash-shared.node.js
 
 describe('hash-shared (node)', () => {
   test('sharedBytes: zeroed, exactly the size, over a SharedArrayBuffer of that size', () => {
-    const b = sharedBytes(4096);
-    expect(b.length).toBe(4096);
-    expect(b.buffer).toBeInstanceOf(SharedArrayBuffer);
-    expect(b.buffer.byteLength).toBe(4096);
-    expect(b.byteOffset).toBe(0);
-    expect(b.every((x) => x === 0)).toBe(true);
+    // 4 KiB: a plain SharedArrayBuffer; 64 KiB multiples: the memory of a shared WebAssembly.Memory (page-aligned)
+    for (const size of [4096, 65536, 1024 * 1024, 3 * 65536]) {
+      const b = sharedBytes(size);
+      expect(b.length).toBe(size);
+      expect(b.buffer).toBeInstanceOf(SharedArrayBuffer);
+      expect(b.buffer.byteLength).toBe(size);
+      expect(b.byteOffset).toBe(0);
+      expect(b.every((x) => x === 0)).toBe(true);
+    }
   });
 
   test('copyInto writes exactly src at the offset, into shared buffers, their views and plain arrays', () => {
