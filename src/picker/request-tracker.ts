@@ -29,7 +29,8 @@ export interface RequestTrackerOptions {
    * Fewest new requests worth sending to a peer that still has requests outstanding: `fill` returns
    * nothing until its room reaches min(minBatch, queue depth / 4). Batching refills this way sends one
    * request message run per several blocks instead of one per block (fewer writes and wake-ups on both
-   * ends) while the queue stays nearly full. Default 1 (top up on every block).
+   * ends) while the queue stays nearly full. Blocks of an urgent deadline piece are sent whatever the
+   * room. Default 1 (top up on every block).
    */
   minBatch?: number;
   /** In {@link RequestTracker.fillAll}, peers at or above this fraction of the fastest rate take deadline pieces. Default 0.5. */
@@ -201,9 +202,11 @@ export class RequestTracker {
     // An urgent deadline piece (due, not all in) is requested whole at once, up to the peer's own limit,
     // rather than at a rate-based depth that starts at 2 on a fresh or idle connection; the picker then
     // hands this peer urgent blocks only, so the extra room never goes to anything else.
-    if (critical && allowed === undefined && this.picker.hasUrgent(e.view, now)) depth = Math.max(depth, this.reqqLimit(e));
+    const urgent = critical && allowed === undefined && this.picker.hasUrgent(e.view, now);
+    if (urgent) depth = Math.max(depth, this.reqqLimit(e));
     const room = depth - e.out.size;
-    if (room <= 0 || (e.out.size > 0 && room < Math.min(this.minBatch, depth >> 2))) return [];
+    // Batching waits for room; an urgent piece's blocks never wait for it (a reader is blocked on them).
+    if (room <= 0 || (!urgent && e.out.size > 0 && room < Math.min(this.minBatch, depth >> 2))) return [];
     e.view.allowedFast = allowed;
     e.view.timeCritical = critical;
     e.view.now = now;

@@ -94,8 +94,10 @@ export class Downloader {
     this.lengths = new Lengths(meta.totalLength, meta.pieceLength, Number.MAX_SAFE_INTEGER);
     this.picker = new PiecePicker(this.lengths, { sequential: host.sequential() });
     this.#bpp = this.picker.blocksPerPiece;
-    // Refill a peer's pipeline in runs of up to 32 requests (see RequestTrackerOptions.minBatch).
-    this.tracker = new RequestTracker(this.picker, { requestTimeoutMs: opts.requestTimeoutMs, maxQueueDepth: opts.maxQueueDepth, minBatch: 32 });
+    // Refill a peer's pipeline once a quarter of its queue is free (minBatch 128 against a depth of at most 500;
+    // see RequestTrackerOptions.minBatch): on the 1 GiB transfer a run of ~125 requests per write instead of
+    // ~32 cut the leech's wall and system time a few percent, with 3/4 of the queue still in flight.
+    this.tracker = new RequestTracker(this.picker, { requestTimeoutMs: opts.requestTimeoutMs, maxQueueDepth: opts.maxQueueDepth, minBatch: 128 });
     const budget = Math.max(32 * MiB, 2 * meta.pieceLength);
     this.#highWater = budget;
     const shared = host.hasher().sharedMemory === true && typeof SharedArrayBuffer === 'function';

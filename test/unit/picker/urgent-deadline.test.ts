@@ -6,10 +6,10 @@ import { makePicker } from './helpers.js';
 
 const BPP = 64; // a 1 MiB piece of 16 KiB blocks
 
-function setup(reqq?: number) {
+function setup(reqq?: number, minBatch = 32) {
   const { picker } = makePicker(32, BPP * BLOCK_SIZE, { defaultPriority: 0 });
   picker.addSeed();
-  const tracker = new RequestTracker(picker, { minBatch: 32 });
+  const tracker = new RequestTracker(picker, { minBatch });
   tracker.addPeer(1, { bitfield: null, seed: true, ...(reqq === undefined ? {} : { reqq }) }, 0);
   tracker.setChoked(1, false);
   return { picker, tracker };
@@ -41,6 +41,16 @@ describe('urgent deadline pieces', () => {
     expect(next.length).toBeGreaterThan(0);
     expect(next.length).toBeLessThanOrEqual(tracker.queueDepth(1, 2));
     expect(piecesOf(next)).toEqual([11]);
+  });
+
+  it('urgent blocks go out even when the room left is under the refill batch', () => {
+    const { picker, tracker } = setup(80, 128); // batch min(128, 80 / 4) = 20
+    picker.setPieceDeadline(10, 0);
+    expect(tracker.fill(1, 0)).toHaveLength(BPP); // 16 of 80 left
+    picker.setPieceDeadline(12, 0); // a second reader blocks on piece 12
+    const ks = tracker.fill(1, 1);
+    expect(ks).toHaveLength(80 - BPP);
+    expect(piecesOf(ks)).toEqual([12]);
   });
 
   it('the whole-piece request respects the peer reqq', () => {
