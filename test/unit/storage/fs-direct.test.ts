@@ -3,12 +3,13 @@
  * and that every mix of direct and cached writes leaves exactly the written bytes in the files.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, readlink, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createFsStorage } from '../../../storage-adapters/fs/index.js';
 import { sharedBytes } from '../../../src/platform/hash-shared.node.js';
+import { fdsUnder } from './fds.js';
 import { expectBytes, makeLayout, pattern } from './fixtures.js';
 
 const MiB = 1024 * 1024;
@@ -21,16 +22,6 @@ async function tempDir(base = tmpdir()): Promise<string> {
 afterEach(async () => {
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
-
-/** Open descriptors of this process that point under `dir` (Linux /proc). */
-async function fdsUnder(dir: string): Promise<number> {
-  let n = 0;
-  for (const fd of await readdir('/proc/self/fd')) {
-    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
-    if (target.startsWith(dir + '/')) n++;
-  }
-  return n;
-}
 
 /** A piece buffer as the piece store makes it (page-aligned shared memory), holding `bytes`. */
 function aligned(bytes: Uint8Array): Uint8Array {

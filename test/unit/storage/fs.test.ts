@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, readFile, readdir, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFsStorage } from '../../../storage-adapters/fs/index.js';
 import { storageSuite } from '../../suites/storage.suite.js';
+import { fdsUnder } from './fds.js';
 import { expectBytes, expectCode, makeLayout, multiFile, pattern, sizeOf } from './fixtures.js';
 
 const tempDir = () => mkdtemp(join(tmpdir(), 'swarmkit-fs-'));
@@ -18,16 +19,6 @@ storageSuite('fs', async () => {
     cleanup: () => rm(dir, { recursive: true, force: true }),
   };
 });
-
-/** Open descriptors of this process that point under `dir` (Linux /proc). */
-async function fdsUnder(dir: string): Promise<number> {
-  let n = 0;
-  for (const fd of await readdir('/proc/self/fd')) {
-    const target = await readlink(`/proc/self/fd/${fd}`).catch(() => '');
-    if (target.startsWith(dir + '/')) n++;
-  }
-  return n;
-}
 
 describe('fs storage', () => {
   it('lays files out as the torrent says, sparse, without pad files', async () => {
