@@ -10,14 +10,28 @@
  * application imports IPFilter; see session/ip-filter-default.ts.)
  */
 
+/** A loader made by {@link lazy}: calling it loads; `loaded` is the module once a load has succeeded. */
+export interface LazyLoader<T> {
+  (): Promise<T>;
+  /** The loaded value, set before any caller's continuation runs; undefined until a load succeeded. */
+  readonly loaded: T | undefined;
+}
+
 /**
  * A loader for `load()` (a dynamic import): the import starts on the first call and its promise is shared
  * by every call; if it fails (a chunk that cannot be fetched), that call rejects and the next one retries.
+ * Once loaded, `loaded` hands the module out synchronously, so callers need no cache of their own.
  */
-export function lazy<T>(load: () => Promise<T>): () => Promise<T> {
+export function lazy<T>(load: () => Promise<T>): LazyLoader<T> {
   let loading: Promise<T> | undefined;
-  return () => (loading ??= load().catch((err: unknown) => {
-    loading = undefined;
-    throw err;
-  }));
+  let value: T | undefined;
+  const loader = (): Promise<T> =>
+    (loading ??= load().then(
+      (v) => (value = v),
+      (err: unknown) => {
+        loading = undefined;
+        throw err;
+      },
+    ));
+  return Object.defineProperty(loader, 'loaded', { get: () => value }) as LazyLoader<T>;
 }

@@ -17,6 +17,7 @@ import type { TorrentVersion } from '../../src/metainfo/create-torrent.js';
 import { createHashPool } from '../../src/platform/hash-pool.node.js';
 import type { HashPool } from '../../src/platform/hash-pool.node.js';
 import { BENCH_PIECE, BENCH_SIZE, benchFile, warmPageCache } from './fixtures.js';
+import { median } from './stats.js';
 
 export { benchFile };
 
@@ -67,11 +68,6 @@ function timeLibtorrent(file: string): { wall: number; inside: number } {
 
 const fmt = (s: number): string => `${s.toFixed(3)} s (${(SIZE / s / 1e9).toFixed(2)} GB/s)`;
 const best = (xs: number[]): number => Math.min(...xs);
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 /** Median over rounds of ours[i] / mk[i]. */
 const medianRatio = (ours: number[], mk: number[]): number => median(ours.map((t, i) => t / mk[i]!));
 

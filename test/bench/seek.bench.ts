@@ -35,6 +35,7 @@ import { ltPeerArgs } from '../interop/helpers/libtorrent.js';
 import { pyScript } from '../interop/helpers/python.js';
 import { BENCH_PIECE as PIECE, BENCH_SIZE as SIZE, transferFixture, warmPageCache } from './fixtures.js';
 import { JsonLinesProcess } from './proc-stats.js';
+import { median } from './stats.js';
 
 const LOCAL = '127.0.0.1';
 const SEEKS = 20;
@@ -128,8 +129,7 @@ function quantile(sorted: readonly number[], q: number): number {
 
 function summary(ms: readonly number[]): { median: number; p95: number; min: number; max: number } {
   const s = [...ms].sort((a, b) => a - b);
-  const median = s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-  return { median, p95: quantile(s, 0.95), min: s[0] ?? NaN, max: s.at(-1) ?? NaN };
+  return { median: median(s), p95: quantile(s, 0.95), min: s[0] ?? NaN, max: s.at(-1) ?? NaN };
 }
 
 async function withSeed<T>(torrent: string, dataDir: string, fn: (port: number) => Promise<T>): Promise<T> {

@@ -29,6 +29,7 @@ import { JsonLinesProcess, procStats } from './proc-stats.js';
 import type { JsonEvent, ProcStats } from './proc-stats.js';
 import { BENCH_SIZE, TRANSFER_NAME, transferFixture, warmPageCache } from './fixtures.js';
 import { probePageCache } from './page-cache-probe.js';
+import { median } from './stats.js';
 
 const SIZE = BENCH_SIZE;
 const NAME = TRANSFER_NAME;
@@ -178,12 +179,6 @@ export async function run(runs = 5): Promise<void> {
     + `CPU ${cpu.toFixed(2)}x (target <= 1: ${mark(cpu <= 1)}${userRatio}), RSS ${mb(ours.maxRSS)} vs ${mb(lt.maxRSS)} (target <= 150 MB: ${mark(ours.maxRSS <= 150e6)})`);
   if (runs >= 3) console.log(medians(all.get('swarmkit') ?? [], all.get('libtorrent') ?? []));
 }
-
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 /**
  * The same ratios over the medians of all rounds: one round's page-cache luck (see the probe) moves the

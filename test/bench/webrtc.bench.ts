@@ -29,6 +29,7 @@ import { nodeWebSocket } from '../../entry/node.js';
 import { bytes, fillStorage } from '../unit/session/helpers.js';
 import { openBrowser } from '../helpers/browser-page.js';
 import type { BrowserHarness, KitGlobal } from '../helpers/browser-page.js';
+import { median } from './stats.js';
 
 const SIZE = 256 * 1024 * 1024;
 const PIECE = 256 * 1024;
@@ -173,12 +174,6 @@ export async function rawRun(harness: BrowserHarness, data: Uint8Array, msg = MS
     await page.page.context().close();
   }
 }
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-};
 
 /**
  * Runs `runs` rounds (raw at both message sizes, then torrent, so all see the same machine state) and

@@ -22,4 +22,18 @@ describe('lazy()', () => {
     await expect(load()).resolves.toBe('ok');
     expect(calls).toBe(2);
   });
+
+  test('loaded is undefined until a load succeeded, then the value, before any caller continues', async () => {
+    let fail = true;
+    const load = lazy(async () => {
+      if (fail) throw new Error('chunk fetch failed');
+      return { v: 1 };
+    });
+    expect(load.loaded).toBeUndefined();
+    await expect(load()).rejects.toThrow('chunk fetch failed');
+    expect(load.loaded).toBeUndefined();
+    fail = false;
+    const seen = await load().then((m) => load.loaded === m);
+    expect(seen).toBe(true);
+  });
 });

@@ -25,8 +25,6 @@ import type { HashServer, HashServerMeta } from './hash-server.js';
 
 /** The hash server with the BEP 52 hash message codec (one chunk). */
 const loadHashServer = lazy(() => import('./bep52-wire.js'));
-/** The server's module once loaded (shared by every swarm of the page / process). */
-let hashCode: Awaited<ReturnType<typeof loadHashServer>> | undefined;
 
 /** BEP 52's hash request id (HashMessageId.hashRequest of wire/hash-messages.ts, spelled here so the codec stays lazy). */
 export const HASH_REQUEST_ID = 21;
@@ -60,7 +58,8 @@ export class HashServing {
 
   constructor(host: HashServingHost) {
     this.#host = host;
-    if (hashCode) this.#server = new hashCode.HashServer(host.meta, sendWire);
+    const code = loadHashServer.loaded;
+    if (code) this.#server = new code.HashServer(host.meta, sendWire);
     else if (host.meta.files.some((f) => f.piecesRoot !== undefined)) this.#load();
   }
 
@@ -98,7 +97,6 @@ export class HashServing {
     this.#loading = true;
     loadHashServer().then(
       (m) => {
-        hashCode = m;
         this.#loading = false;
         if (this.#closed || this.#server) return;
         this.#server = new m.HashServer(this.#host.meta, sendWire);

@@ -57,14 +57,9 @@ export const MAX_QUEUED_METADATA_BYTES = 64 * 1024;
 const MAX_QUEUED_PEX = 4;
 
 const loadPex = lazy(() => import('./pex.js'));
-type PexCode = Awaited<ReturnType<typeof loadPex>>;
-/** The PEX code once loaded (shared by every torrent of the page / process). */
-let pexCode: PexCode | undefined;
 
 /** The ut_metadata server, in the magnet phase's chunk (see magnet-phase.ts). */
 const loadMetadataServer = lazy(() => import('./magnet-phase.js'));
-/** The ut_metadata server's code once loaded (shared like the PEX code). */
-let metadataCode: Awaited<ReturnType<typeof loadMetadataServer>> | undefined;
 
 /** What the extensions need from their torrent. */
 export interface PeerExtensionsHost {
@@ -127,10 +122,10 @@ export class PeerExtensions {
     this.#host = host;
     this.#info = info;
     this.#maxMetadataSize = maxMetadataSize;
-    if (metadataCode) this.#makeServer(metadataCode);
+    if (loadMetadataServer.loaded) this.#makeServer(loadMetadataServer.loaded);
   }
 
-  #makeServer(code: NonNullable<typeof metadataCode>): MetadataServer {
+  #makeServer(code: NonNullable<typeof loadMetadataServer.loaded>): MetadataServer {
     const info = this.#info;
     return (this.#server = new code.MetadataServer({ send: (k, p) => this.#send(k, UT_METADATA, p), now: () => performance.now() }, {
       ...(info ? { info } : {}),
@@ -144,7 +139,6 @@ export class PeerExtensions {
     this.#metaLoading = true;
     loadMetadataServer().then(
       (m) => {
-        metadataCode = m;
         this.#metaLoading = false;
         if (this.#server) return;
         this.#makeServer(m);
@@ -250,6 +244,7 @@ export class PeerExtensions {
         minIncomingIntervalMs: Math.min(45_000, Math.floor(this.#host.pexIntervalMs() * 0.75)),
         maxPeersPerMessage: this.#host.maxPexPeers(),
       };
+      const pexCode = loadPex.loaded;
       if (pexCode) {
         st.pex = new pexCode.PexTracker(opts);
       } else {
@@ -264,8 +259,7 @@ export class PeerExtensions {
     if (this.#pexLoading) return;
     this.#pexLoading = true;
     loadPex().then(
-      (m) => {
-        pexCode = m;
+      () => {
         this.#pexLoading = false;
         this.#pexFailed = false;
         this.#pexLoaded();
@@ -282,6 +276,7 @@ export class PeerExtensions {
 
   /** Makes every waiting tracker, feeds it what was queued, and runs the PEX part of a waiting tick. */
   #pexLoaded(): void {
+    const pexCode = loadPex.loaded;
     const made = new Set<PeerConnection>();
     for (const [conn, st] of this.#conns) {
       const opts = st.pexWaiting;
@@ -346,7 +341,7 @@ export class PeerExtensions {
     this.#fetcher?.tick();
     this.#hashes?.tick();
     if (this.#host.isPrivate()) return;
-    if (pexCode) {
+    if (loadPex.loaded) {
       this.#pollPex(connected);
       return;
     }
@@ -366,7 +361,7 @@ export class PeerExtensions {
 
   /** Polls the trackers (of `only`, else all) with the connected set and sends what is due. */
   #pollPex(connected: Iterable<PeerConnection>, only?: ReadonlySet<PeerConnection>): void {
-    const flagBits = pexCode?.PexFlags;
+    const flagBits = loadPex.loaded?.PexFlags;
     if (!flagBits) return;
     const set: PexPeer[] = [];
     for (const c of connected) {

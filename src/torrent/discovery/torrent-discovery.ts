@@ -36,9 +36,6 @@ import { lazy } from '../../lazy.js';
 
 /** The announcer (http / udp trackers), loaded when a torrent has such a tracker. */
 const loadAnnouncer = lazy(() => import('./torrent-announcer.js'));
-type AnnouncerCode = Awaited<ReturnType<typeof loadAnnouncer>>;
-/** The announcer's code once loaded (shared by every torrent of the page / process). */
-let announcerCode: AnnouncerCode | undefined;
 
 /** Where a peer address came from. */
 export type PeerSource = 'tracker' | 'dht' | 'pex' | 'lsd' | 'user' | 'magnet';
@@ -126,12 +123,12 @@ export class TorrentDiscovery {
    */
   #announcerNeeded(): void {
     if (this.#announcer || this.#closed || this.#pending.length === 0) return;
-    if (!announcerCode) {
+    const code = loadAnnouncer.loaded;
+    if (!code) {
       if (this.#loading) return;
       this.#loading = true;
       loadAnnouncer().then(
-        (m) => {
-          announcerCode = m;
+        () => {
           this.#loading = false;
           this.#announcerNeeded();
         },
@@ -142,7 +139,7 @@ export class TorrentDiscovery {
       );
       return;
     }
-    this.#announcer = announcerCode.makeAnnouncer(this.#t, this.#svc, this.#port, this.#pending);
+    this.#announcer = code.makeAnnouncer(this.#t, this.#svc, this.#port, this.#pending);
     this.#pending = [];
     if (this.#started) this.#announcer.start({ seeding: this.#seeding });
   }
@@ -152,8 +149,9 @@ export class TorrentDiscovery {
     const port = this.#svc.listenPort();
     if (port === this.#port || port === 0 || this.#everStarted) return;
     this.#port = port;
-    if (!this.#announcer || !announcerCode) return; // made later, with the port then known
-    this.#announcer = announcerCode.makeAnnouncer(this.#t, this.#svc, port, this.#announcer.trackers());
+    const code = loadAnnouncer.loaded;
+    if (!this.#announcer || !code) return; // made later, with the port then known
+    this.#announcer = code.makeAnnouncer(this.#t, this.#svc, port, this.#announcer.trackers());
   }
 
   /** Starts or stops discovery; `seeding` tells the announcer the torrent is complete. */
