@@ -125,8 +125,6 @@ export class SessionDiscovery implements DiscoveryServices {
   #dhtStarted: Promise<void> | undefined;
   #lsd: LsdService | undefined;
   #dhtState: { id?: Uint8Array; nodes?: Uint8Array; nodes6?: Uint8Array } | undefined;
-  /** ./udp-start.ts, once a socket is to be bound. */
-  #udpStart: UdpStart | undefined;
   #closed = false;
 
   constructor(host: SessionDiscoveryHost, opts: SessionDiscoveryOptions) {
@@ -180,8 +178,9 @@ export class SessionDiscovery implements DiscoveryServices {
     }
     if (factory) await this.#bindUdp(factory, s);
     if (this.#closed) return;
-    if (this.#udp && this.#udpStart && s.enableDht) {
-      ({ node: this.#dht, started: this.#dhtStarted } = this.#udpStart.startDht(this.#udp, s, this.#h, this.#opts.resolve, this.#dhtState));
+    const udpStart = loadUdpStart.loaded; // loaded by #bindUdp, which made #udp
+    if (this.#udp && udpStart && s.enableDht) {
+      ({ node: this.#dht, started: this.#dhtStarted } = udpStart.startDht(this.#udp, s, this.#h, this.#opts.resolve, this.#dhtState));
     }
     if (this.#opts.lsd && s.enableLsd && this.listenPort() > 0) {
       try {
@@ -211,7 +210,6 @@ export class SessionDiscovery implements DiscoveryServices {
       this.#h.post('listen_failed', { address: host, port: tcp, socketType: 'udp', operation: 'bind', error: { code: e.code, message: e.message } });
       return;
     }
-    this.#udpStart = start;
     await start.bindUdp({ host: this.#h, closed: () => this.#closed, bound: (udp) => { this.#udp = udp; } }, factory, host, tcp, s);
   }
 

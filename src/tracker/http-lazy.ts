@@ -8,11 +8,12 @@
  * neither. The one-file browser bundle (vite.lib.config.ts) inlines the chunk, so the behaviour is the same
  * either way.
  *
- * The import is started once and shared; if it fails (a chunk that cannot be fetched), that call rejects
- * and the next call tries again, like any failed announce.
+ * The import is started once and shared (../lazy.ts); if it fails (a chunk that cannot be fetched), that
+ * call rejects and the next call tries again, like any failed announce.
  */
 import type { HttpTrackerOptions, createHttpTrackerClient } from './http.js';
 import type { TrackerClient } from './types.js';
+import { lazy } from '../lazy.js';
 
 /** A module that exports the HTTP(S) tracker client (./http.js, or one that re-exports it). */
 export interface HttpTrackerModule {
@@ -29,17 +30,7 @@ export function isHttpTrackerUrl(url: string): boolean {
  * @param load Imports a module exporting {@link createHttpTrackerClient} (e.g. `() => import('./http.js')`).
  */
 export function createLazyHttpTrackerClient(load: () => Promise<HttpTrackerModule>, opts: HttpTrackerOptions = {}): TrackerClient {
-  let loading: Promise<TrackerClient> | undefined;
-  const client = (): Promise<TrackerClient> => {
-    loading ??= load().then(
-      (m) => m.createHttpTrackerClient(opts),
-      (err: unknown) => {
-        loading = undefined;
-        throw err;
-      },
-    );
-    return loading;
-  };
+  const client = lazy(async () => (await load()).createHttpTrackerClient(opts));
   return {
     canHandle: isHttpTrackerUrl,
     announce: async (url, req, call) => (await client()).announce(url, req, call),
