@@ -157,15 +157,20 @@ export class PieceStore {
    * The piece is complete: returns its bytes (and a promise that the bytes are in storage). In buffered
    * mode the write starts now; in write-through mode the data is read back once the writes settled.
    * `buffered` tells which: true when `data` is the buffer the blocks were put into.
+   * `deferWrite`: start the buffered write in a later task, not now. For a piece a reader is blocked on:
+   * the reader's wake-up runs in microtasks, and a write started now would dispatch in the same turn,
+   * ahead of it (the bytes stay readable from the buffer meanwhile, see serveUntilWritten).
    */
-  async complete(piece: number): Promise<{ data: Uint8Array; written: Promise<void>; buffered: boolean }> {
+  async complete(piece: number, deferWrite = false): Promise<{ data: Uint8Array; written: Promise<void>; buffered: boolean }> {
     const b = this.#building.get(piece);
     this.#building.delete(piece);
     if (b?.buf) {
       const buf = b.buf;
       this.#inflight += buf.length;
       this.#buffered -= buf.length;
-      const written = this.storage.write(piece, 0, buf).then(
+      const write = (): Promise<void> => this.storage.write(piece, 0, buf);
+      const started = deferWrite ? new Promise<void>((r) => setTimeout(r, 0)).then(write) : write();
+      const written = started.then(
         () => { this.#inflight -= buf.length; },
         (err: unknown) => { this.#inflight -= buf.length; this.#fail(err); throw err; },
       );

@@ -371,8 +371,15 @@ export class Swarm implements PeerOwner {
   #verified(i: number, data?: Uint8Array): void {
     this.#t.post('piece_finished', { pieceIndex: i });
     this.#t.pieceVerified(i, data);
-    for (const p of this.#peers.values()) p.conn.have(i);
-    if (this.#t.isSeed()) for (const p of this.#peers.values()) if (p.seed) p.conn.close('both are seeds', 'local');
+    const tell = (): void => {
+      if (this.#closed) return;
+      for (const p of this.#peers.values()) p.conn.have(i);
+      if (this.#t.isSeed()) for (const p of this.#peers.values()) if (p.seed) p.conn.close('both are seeds', 'local');
+    };
+    // A reader is blocked on a time-critical piece (data given): its wake-up runs in microtasks, and the
+    // haves' socket writes would run ahead of it; peers can hear of the piece a task later.
+    if (data !== undefined) setTimeout(tell, 0);
+    else tell();
   }
 
   #ban(host: string, reason: string): void {

@@ -34,4 +34,26 @@ describe('PieceStore unwritten pieces', () => {
     expect(store.unwritten(0)).toBeUndefined();
     expect([...(await store.readBlock(0, 0, 8))]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
   });
+
+  it('starts a deferred write only in a later task, after the microtasks of the turn that completed it', async () => {
+    const writes: number[] = [];
+    const storage: TorrentStorage = {
+      write: (piece) => { writes.push(piece); return Promise.resolve(); },
+      read: () => Promise.resolve(new Uint8Array(0)),
+      close: () => Promise.resolve(),
+      destroy: () => Promise.resolve(),
+    };
+    const store = new PieceStore(storage, () => 4, 1024, 1024, 4);
+    store.put(0, 0, new Uint8Array([1, 2, 3, 4]));
+    const { data, written } = await store.complete(0, true);
+    for (let i = 0; i < 20; i++) await Promise.resolve(); // a reader's wake-up: a chain of microtasks
+    expect(writes).toEqual([]);
+    expect(store.pending).toBe(4); // counted as in flight from completion on (back-pressure sees it)
+    store.serveUntilWritten(0, data, written);
+    expect([...store.unwritten(0)!]).toEqual([1, 2, 3, 4]);
+    await written;
+    expect(writes).toEqual([0]);
+    expect(store.pending).toBe(0);
+    expect(store.unwritten(0)).toBeUndefined();
+  });
 });
