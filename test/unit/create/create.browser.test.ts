@@ -93,4 +93,24 @@ describe('CreateTorrent in the browser', () => {
     await pool.close();
     await expect(pool.sha1(d)).rejects.toMatchObject({ code: 'aborted' });
   });
+
+  it('the WebCrypto pool hashes a one-segment job from the caller\'s bytes as they were when called', async () => {
+    const pool = createHashPool();
+    const pl = 65536;
+    const data = randomData(3 * pl + 100);
+    const want = await v1Pieces(data, pl);
+    const wantRoot = await smallFileRoot(data.subarray(0, 16384 * 3));
+    const original = data.slice();
+    const v1 = pool.hashPieces({ pieceLength: pl, segments: [{ kind: 'bytes', bytes: data }], v1: true, v2Length: 0, v2Leaves: 0 });
+    const v2 = pool.hashPieces({ pieceLength: pl, segments: [{ kind: 'bytes', bytes: data.subarray(0, 16384 * 3) }], v1: false, v2Length: 16384 * 3, v2Leaves: 4 });
+    data.fill(0xee); // the caller reuses its buffer: the hashes are of the bytes at call time
+    expect(toHex((await v1).v1!)).toBe(toHex(want));
+    expect(toHex((await v2).v2!)).toBe(toHex(wantRoot));
+    // several segments are joined into one array first
+    const two = await pool.hashPieces({ pieceLength: pl, segments: [{ kind: 'bytes', bytes: original.subarray(0, 1000) }, { kind: 'zeros', length: pl - 1000 }], v1: true, v2Length: 0, v2Leaves: 0 });
+    const joined = new Uint8Array(pl);
+    joined.set(original.subarray(0, 1000));
+    expect(toHex(two.v1!)).toBe(toHex(await v1Pieces(joined, pl)));
+    await pool.close();
+  });
 });
