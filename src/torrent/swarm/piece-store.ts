@@ -47,6 +47,8 @@ export class PieceStore {
   readonly #uploads: UploadCache;
   /** Verified pieces whose write is still in flight: reads are served from these bytes (see serveUntilWritten). */
   readonly #unwritten = new Map<number, Uint8Array>();
+  /** Starters of writes deferred by `complete(piece, true)` that have not started yet. */
+  readonly #deferred = new Set<() => void>();
   #buffered = 0;
   #inflight = 0;
   /** Idle piece buffers, each exactly `pieceLength` bytes over its whole (Shared)ArrayBuffer. */
@@ -169,7 +171,7 @@ export class PieceStore {
       this.#inflight += buf.length;
       this.#buffered -= buf.length;
       const write = (): Promise<void> => this.storage.write(piece, 0, buf);
-      const started = deferWrite ? new Promise<void>((r) => setTimeout(r, 0)).then(write) : write();
+      const started = deferWrite ? this.#later(write) : write();
       const written = started.then(
         () => { this.#inflight -= buf.length; },
         (err: unknown) => { this.#inflight -= buf.length; this.#fail(err); throw err; },
@@ -232,8 +234,26 @@ export class PieceStore {
     return this.#uploads.read(piece, begin, length);
   }
 
-  /** Forgets cached pieces and partial data. */
+  /**
+   * Runs `write` in a later task (a zero-delay timer), or at once when the store is cleared first: the
+   * swarm is stopping, and the storage must see the write before it closes (it waits only for calls that
+   * have started), or a verified piece would never reach it.
+   */
+  #later(write: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const start = (): void => {
+        if (!this.#deferred.delete(start)) return;
+        clearTimeout(timer);
+        write().then(resolve, reject);
+      };
+      const timer = setTimeout(start, 0);
+      this.#deferred.add(start);
+    });
+  }
+
+  /** Forgets cached pieces and partial data; deferred writes start now. */
   clear(): void {
+    for (const start of [...this.#deferred]) start();
     this.#uploads.clear();
     this.#building.clear();
     this.#unwritten.clear();

@@ -56,4 +56,23 @@ describe('PieceStore unwritten pieces', () => {
     expect(store.pending).toBe(0);
     expect(store.unwritten(0)).toBeUndefined();
   });
+
+  it('starts a deferred write at once when the store is cleared (the swarm stops before the storage closes)', async () => {
+    const writes: number[] = [];
+    const storage: TorrentStorage = {
+      write: (piece) => { writes.push(piece); return Promise.resolve(); },
+      read: () => Promise.resolve(new Uint8Array(0)),
+      close: () => Promise.resolve(),
+      destroy: () => Promise.resolve(),
+    };
+    const store = new PieceStore(storage, () => 4, 1024, 1024, 4);
+    store.put(3, 0, new Uint8Array([9, 9, 9, 9]));
+    const { written } = await store.complete(3, true);
+    expect(writes).toEqual([]);
+    store.clear();
+    expect(writes).toEqual([3]); // started synchronously, so a closing storage waits for it
+    await written;
+    await new Promise((r) => setTimeout(r, 5));
+    expect(writes).toEqual([3]); // the timer does not write it twice
+  });
 });
