@@ -106,17 +106,28 @@ export class Priorities {
     return this.pieces[i]! > DONT_DOWNLOAD;
   }
 
-  /** Sums data bytes: total wanted, done, wanted-and-done, given the verified pieces. */
-  account(have: (i: number) => boolean): { wanted: number; done: number; wantedDone: number; wantedPieces: number; wantedHave: number } {
+  /**
+   * Sums data bytes: total wanted, done, wanted-and-done, given the verified pieces as a bitfield (`bits`,
+   * BEP 3 order: piece 0 is the high bit of byte 0). One tight pass over typed arrays: status() runs it, and
+   * a stream reader asks for status once per piece it reads.
+   */
+  account(bits: Uint8Array): { wanted: number; done: number; wantedDone: number; wantedPieces: number; wantedHave: number } {
     let wanted = 0;
     let done = 0;
     let wantedDone = 0;
     let wantedPieces = 0;
     let wantedHave = 0;
-    for (let i = 0; i < this.g.pieceCount; i++) {
-      const bytes = this.dataBytes(i);
-      const w = this.pieces[i]! > DONT_DOWNLOAD;
-      const h = have(i);
+    const n = this.g.pieceCount;
+    if (n === 0) return { wanted, done, wantedDone, wantedPieces, wantedHave };
+    const pl = this.g.pieceLength;
+    const last = n - 1;
+    const lastSize = this.g.pieceSize(last);
+    const pads = this.#padBytes.size > 0 ? this.#padBytes : undefined;
+    const prio = this.pieces;
+    for (let i = 0; i < n; i++) {
+      const bytes = (i === last ? lastSize : pl) - (pads?.get(i) ?? 0);
+      const w = prio[i]! > DONT_DOWNLOAD;
+      const h = (bits[i >> 3]! & (0x80 >> (i & 7))) !== 0;
       if (w) {
         wanted += bytes;
         wantedPieces++;
@@ -129,4 +140,5 @@ export class Priorities {
     }
     return { wanted, done, wantedDone, wantedPieces, wantedHave };
   }
+
 }

@@ -36,7 +36,8 @@ const NOTHING = { wanted: 0, done: 0, wantedDone: 0, wantedPieces: 0, wantedHave
 /** The status snapshot of a torrent. */
 export function buildTorrentStatus(p: StatusParts): TorrentStatus {
   const { meta, have, prio, flags } = p;
-  const acc = meta && have && prio ? prio.account((i) => have.get(i)) : NOTHING;
+  const pieces = have ? have.toBytes() : new Uint8Array(0);
+  const acc = meta && have && prio ? prio.account(pieces) : NOTHING;
   const checking = p.state === 'checking_files' && meta !== undefined;
   const progress = !meta ? 0 : checking ? p.checked / meta.pieceCount : acc.wanted === 0 ? 1 : acc.wantedDone / acc.wanted;
   return {
@@ -49,7 +50,7 @@ export function buildTorrentStatus(p: StatusParts): TorrentStatus {
     totalDone: acc.done,
     totalWanted: acc.wanted,
     totalWantedDone: acc.wantedDone,
-    pieces: have ? have.toBytes() : new Uint8Array(0),
+    pieces,
     numPieces: have ? have.count : 0,
     paused: flags.paused, sessionPaused: p.sessionPaused, autoManaged: flags.autoManaged,
     seedMode: flags.seedMode, uploadMode: flags.uploadMode, sequentialDownload: flags.sequentialDownload,

@@ -270,7 +270,7 @@ export class Torrent {
     if (!this.meta) return this.#setState('downloading_metadata');
     if (this.#needsCheck) return;
     const have = this.#have!;
-    const acc = this.#prio!.account((i) => have.get(i));
+    const acc = this.#prio!.account(have.toBytes());
     this.#missingWanted = acc.wantedPieces - acc.wantedHave;
     const next: TorrentState = have.all ? 'seeding' : acc.wantedHave === acc.wantedPieces ? 'finished' : 'downloading';
     const was = FINISHED.has(this.#state);
