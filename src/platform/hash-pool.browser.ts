@@ -1,9 +1,9 @@
 /**
- * Browser hash pool: WebCrypto (SubtleCrypto.digest). Same API as the Node pool. The digest is not free
- * for the calling thread: headless Chromium 156 here computes it within the call (1 MiB of SHA-1: ~1.1 ms
- * before the promise settles, ~0.6 ms of which a plain copy of the input costs too), so pieces are hashed
- * from the caller's bytes without a copy of ours (see singleBytes). Nothing is transferred or detached here. `hashPieces` reads Blob slices
- * (File, Blob) one job at a time, so memory stays at about one job's bytes per outstanding call.
+ * Browser hash pool: WebCrypto (SubtleCrypto.digest). Same API as the Node pool. A digest is not free for
+ * the calling thread: headless Chromium 156 here computes it within the call (1 MiB of SHA-1: ~1.1 ms
+ * before the call returns; a plain 1 MiB copy takes ~0.6 ms), so a piece is hashed from the caller's bytes
+ * with no copy of ours (see singleBytes). Nothing is transferred or detached here. `hashPieces` reads Blob
+ * slices (File, Blob) one job at a time, so memory stays at about one job's bytes per outstanding call.
  */
 import { TorrentError } from '../errors.js';
 import type { HashPool, HashPoolOptions, JobSegment, PieceJob, PieceJobResult } from './hash-jobs.js';
