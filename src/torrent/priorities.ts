@@ -140,5 +140,4 @@ export class Priorities {
     }
     return { wanted, done, wantedDone, wantedPieces, wantedHave };
   }
-
 }

@@ -244,7 +244,13 @@ export class PieceStore {
       const start = (): void => {
         if (!this.#deferred.delete(start)) return;
         clearTimeout(timer);
-        write().then(resolve, reject);
+        let started: Promise<void>;
+        try {
+          started = write();
+        } catch (err) {
+          started = Promise.reject(err instanceof Error ? err : new Error(String(err))); // an adapter that throws
+        }
+        started.then(resolve, reject);
       };
       const timer = setTimeout(start, 0);
       this.#deferred.add(start);

@@ -16,6 +16,18 @@ function slowStorage(size: number) {
   return { storage, land: () => { for (const f of pending.splice(0)) f(); } };
 }
 
+/** Storage that records which pieces were written, and when (synchronously at the call). */
+function recordingStorage() {
+  const writes: number[] = [];
+  const storage: TorrentStorage = {
+    write: (piece) => { writes.push(piece); return Promise.resolve(); },
+    read: () => Promise.resolve(new Uint8Array(0)),
+    close: () => Promise.resolve(),
+    destroy: () => Promise.resolve(),
+  };
+  return { storage, writes };
+}
+
 describe('PieceStore unwritten pieces', () => {
   it('serves reads from the buffer until the write lands, then from storage', async () => {
     const { storage, land } = slowStorage(8);
@@ -36,13 +48,7 @@ describe('PieceStore unwritten pieces', () => {
   });
 
   it('starts a deferred write only in a later task, after the microtasks of the turn that completed it', async () => {
-    const writes: number[] = [];
-    const storage: TorrentStorage = {
-      write: (piece) => { writes.push(piece); return Promise.resolve(); },
-      read: () => Promise.resolve(new Uint8Array(0)),
-      close: () => Promise.resolve(),
-      destroy: () => Promise.resolve(),
-    };
+    const { storage, writes } = recordingStorage();
     const store = new PieceStore(storage, () => 4, 1024, 1024, 4);
     store.put(0, 0, new Uint8Array([1, 2, 3, 4]));
     const { data, written } = await store.complete(0, true);
@@ -58,13 +64,7 @@ describe('PieceStore unwritten pieces', () => {
   });
 
   it('starts a deferred write at once when the store is cleared (the swarm stops before the storage closes)', async () => {
-    const writes: number[] = [];
-    const storage: TorrentStorage = {
-      write: (piece) => { writes.push(piece); return Promise.resolve(); },
-      read: () => Promise.resolve(new Uint8Array(0)),
-      close: () => Promise.resolve(),
-      destroy: () => Promise.resolve(),
-    };
+    const { storage, writes } = recordingStorage();
     const store = new PieceStore(storage, () => 4, 1024, 1024, 4);
     store.put(3, 0, new Uint8Array([9, 9, 9, 9]));
     const { written } = await store.complete(3, true);
@@ -74,5 +74,22 @@ describe('PieceStore unwritten pieces', () => {
     await written;
     await new Promise((r) => setTimeout(r, 5));
     expect(writes).toEqual([3]); // the timer does not write it twice
+  });
+
+  it('a deferred write to an adapter that throws rejects its promise (nothing thrown from the timer)', async () => {
+    const storage: TorrentStorage = {
+      write: () => { throw new Error('adapter bug'); },
+      read: () => Promise.resolve(new Uint8Array(0)),
+      close: () => Promise.resolve(),
+      destroy: () => Promise.resolve(),
+    };
+    const store = new PieceStore(storage, () => 4, 1024, 1024, 4);
+    const failed: unknown[] = [];
+    store.onWriteError = (err) => failed.push(err);
+    store.put(1, 0, new Uint8Array([1, 2, 3, 4]));
+    const { written } = await store.complete(1, true);
+    await expect(written).rejects.toThrow('adapter bug');
+    expect(failed).toHaveLength(1);
+    expect(store.pending).toBe(0);
   });
 });
