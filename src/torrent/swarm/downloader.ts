@@ -246,14 +246,8 @@ export class Downloader {
   /** Tops up `p`'s request pipeline. */
   fill(p: SwarmPeer): void {
     if (this.#closed || this.#paused || !p.conn.amInterested || this.host.uploadMode()) return;
-    const now = this.host.now();
-    const blocks = this.tracker.fill(p.id, now);
+    const blocks = this.tracker.fill(p.id, this.host.now());
     this.#send(p, blocks);
-    // Blocks of a piece whose deadline has fallen due (a reader waits for it): on the wire at once.
-    if (blocks.length > 0) {
-      const due = this.picker.pieceDeadline((blocks[0]! / this.#bpp) | 0);
-      if (due !== undefined && due <= now) p.conn.flushQueued();
-    }
   }
 
   #send(p: SwarmPeer, blocks: readonly number[]): void {
