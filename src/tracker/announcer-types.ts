@@ -9,7 +9,6 @@ export interface Timers {
   clearTimeout(handle: unknown): void;
 }
 
-
 /** Where the announcer reports; the torrent turns these into alerts and peers. Callbacks must not throw. */
 export interface AnnouncerOwner {
   /** Transfer counters sent with each announce. */

@@ -137,7 +137,6 @@ class FsStorage implements FsTorrentStorage {
   private readonly touched = new Set<string>();
   /** Writes of one file run one at a time (path-queue.ts). */
   private readonly writes = new PathQueue();
-  private readonly pool: FilePool;
 
   constructor(
     private readonly layout: TorrentLayout,
@@ -146,7 +145,11 @@ class FsStorage implements FsTorrentStorage {
     private readonly opts: StorageOpenOptions,
   ) {
     this.gate = new OpGate(layout.id);
-    this.pool = state.pool;
+  }
+
+  /** The adapter's handle pool, shared by its torrents. */
+  private get pool(): FilePool {
+    return this.state.pool;
   }
 
   private async pathOf(file: number, create: boolean): Promise<string> {

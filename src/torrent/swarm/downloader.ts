@@ -280,7 +280,7 @@ export class Downloader {
       const critical = due !== undefined && due <= this.host.now();
       if (due !== undefined) this.#critical.block(index, begin, data, critical, this.store.buffer(index));
       if (r.pieceComplete) {
-        void this.#verify(index, critical);
+        void this.#verify(index);
         if (critical) {
           // A reader is blocked on this piece: its verification and hand-over run in microtasks, and
           // requests written now would be flushed ahead of them (on a busy machine that write costs
@@ -312,8 +312,7 @@ export class Downloader {
     }
   }
 
-  /** `urgent`: the piece's deadline had fallen due when its last block came (a reader is blocked on it). */
-  async #verify(i: number, urgent: boolean): Promise<void> {
+  async #verify(i: number): Promise<void> {
     const size = this.lengths.pieceSize(i);
     this.#verifying += size;
     this.#pressure();
@@ -321,7 +320,10 @@ export class Downloader {
     let written: Promise<void> | undefined;
     let buffered = false;
     try {
-      ({ data, written, buffered } = await this.store.complete(i, urgent));
+      // A piece a reader is blocked on (its deadline has fallen due) has its write started a task later, after
+      // the reader's wake-up (piece-store.ts complete).
+      const dueNow = this.picker.pieceDeadline(i);
+      ({ data, written, buffered } = await this.store.complete(i, dueNow !== undefined && dueNow <= this.host.now()));
       if (this.#closed) return;
       // A critical piece (its deadline has fallen due: a reader is blocked on it) is hashed at once, on this
       // thread where the platform can (verifyNow), else by the pool while the write runs, and is announced
