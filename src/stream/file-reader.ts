@@ -9,6 +9,9 @@
  *   (waitForPiece) with deadlines set on the read-ahead window (./read-ahead.ts).
  * - Chunks are views (subarray) into the piece just read, never copies.
  * - seek() and close (return(), the signal, the end of the range) reset the window's deadlines.
+ * - After a seek (or on a new reader) the window starts with the reader's piece only; once that piece is
+ *   in, the full window is planned in a later task (a timer), so the first chunk is handed out before
+ *   any read-ahead request is picked and written (see ./read-ahead.ts, slow start).
  * - Ranges are inclusive, like HTTP ranges and Node's fs.createReadStream: { start: 0, end: 9 } is 10 bytes.
  */
 import { TorrentError, isTorrentError } from '../errors.js';
@@ -141,7 +144,7 @@ export class FileReader implements AsyncIterableIterator<Uint8Array> {
       let piece = this.#piece;
       if (piece?.index !== index) {
         this.#piece = undefined;
-        this.#window.advance(index, pieceAt(src, this.#end));
+        const cut = this.#window.advance(index, pieceAt(src, this.#end));
         try {
           piece = { index, data: await this.#load(index) };
         } catch (err) {
@@ -151,6 +154,7 @@ export class FileReader implements AsyncIterableIterator<Uint8Array> {
         if (this.#closed) return this.#doneOrAborted();
         if (gen !== this.#generation) continue; // seeked while loading: start over at the new position
         this.#piece = piece;
+        if (cut) this.#widenLater(index);
       }
       const within = src.fileOffset + pos - index * src.pieceLength;
       const n = Math.min(this.#chunk, piece.data.length - within, this.#end - pos + 1);
@@ -161,6 +165,15 @@ export class FileReader implements AsyncIterableIterator<Uint8Array> {
       if (this.#pos > this.#end) this.#close();
       return { done: false, value: piece.data.subarray(within, within + n) };
     }
+  }
+
+  /** Plans the full read-ahead window in a later task, if the reader is still in piece `index` then. */
+  #widenLater(index: number): void {
+    const gen = this.#generation;
+    setTimeout(() => {
+      if (this.#closed || gen !== this.#generation || this.#piece?.index !== index) return;
+      this.#window.advance(index, pieceAt(this.#source, this.#end));
+    }, 0);
   }
 
   async #load(index: number): Promise<Uint8Array> {

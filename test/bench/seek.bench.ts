@@ -7,9 +7,10 @@
  * process each, so only the leech differs:
  *   - swarmkit: a leech Session in this process with the file at priority 0 (nothing downloads on its
  *     own) and the stream layer as a player uses it: per offset X, `createFileReader(source, { start: X })`
- *     with the default read-ahead (deadline 0 on X's piece, later deadlines on the next pieces of a 4 MiB
- *     window) and a PieceNotifier attached; the figure is the time from creating the reader to its first
- *     chunk. The reader is closed after (its deadlines reset).
+ *     with the default read-ahead (deadline 0 on X's piece; once it is in, later deadlines on the next
+ *     pieces of a 4 MiB window: slow start, src/stream/read-ahead.ts) and a PieceNotifier attached; the
+ *     figure is the time from creating the reader to its first chunk. The reader is closed after (its
+ *     deadlines reset).
  *   - libtorrent: test/interop/py/lt_seek.py, a leech with the file at priority 0; per offset,
  *     set_piece_deadline(piece, 0, alert_when_available) → read_piece_alert, timed in Python.
  * Each measurement is cold: the 20 offsets lie in 20 distinct pieces at least 16 pieces apart (so no
@@ -154,7 +155,7 @@ export async function run(): Promise<void> {
   const pieces = SIZE / PIECE;
   console.log(`seek: cold seek-to-first-byte, 1 GiB single file, 1 MiB pieces, v1, TCP 127.0.0.1, ${ROUNDS} rounds of ${SEEKS} offsets in distinct untouched pieces`);
   console.log('  seed: python3-libtorrent (lt_peer.py --seed-mode) for both contenders, a fresh seed process and a fresh leech each round; leech file priority 0');
-  console.log(`  swarmkit reader read-ahead: ${windowBytes === undefined ? 'default (4 MiB window: deadlines on 4 pieces)' : `minWindowBytes ${windowBytes}`}; libtorrent: one set_piece_deadline per seek`);
+  console.log(`  swarmkit reader read-ahead: ${windowBytes === undefined ? 'default (deadline on the reader\'s piece, then a 4 MiB window once it is in)' : `minWindowBytes ${windowBytes}`}; libtorrent: one set_piece_deadline per seek`);
   const contenders = [...(process.env.SEEK_ONLY_OURS ? [] : [['libtorrent', libtorrentOnce]] as const), ['swarmkit', oursOnce]] as const;
   const results = new Map<string, { rounds: number[][]; skipped: number }>();
   for (let round = 0; round < ROUNDS; round++) {

@@ -68,7 +68,9 @@ test('the window grows with the measured rate', () => {
   const s = source();
   const w = new DeadlineWindow(s, { minWindowBytes: 2000, maxWindowBytes: 20_000, windowSeconds: 5 });
   s.rate = 0;
-  w.advance(0, 63);
+  expect(w.advance(0, 63)).toBe(true); // slow start: cut short of the 2-piece window
+  expect(w.pieces.length).toBe(1);
+  expect(w.advance(0, 63)).toBe(false);
   expect(w.pieces.length).toBe(2);
   s.rate = 2000; // 10 000 bytes in 5 s → 10 pieces, step = 1000/2000 s = 500 ms
   w.advance(0, 63);
@@ -82,20 +84,24 @@ test('the window grows with the measured rate', () => {
 test('slow start: the first plan after creation or clear() covers startPieces, the next the whole window', () => {
   const s = source();
   const w = new DeadlineWindow(s, { minWindowBytes: 5000, maxWindowBytes: 5000, defaultStepMs: 100 });
-  w.advance(10, 63);
-  expect(w.pieces).toEqual([10, 11]); // default startPieces 2: the reader's piece and the next
+  expect(w.advance(10, 63)).toBe(true); // cut short: call again once piece 10 is in
+  expect(w.pieces).toEqual([10]); // default startPieces 1: the reader's piece only
   expect(s.deadlines.get(10)).toBe(0);
-  w.advance(11, 63); // the reader entered its next piece: the full window
+  expect(w.advance(11, 63)).toBe(false); // the reader entered its next piece: the full window
   expect(w.pieces).toEqual([11, 12, 13, 14, 15]);
   w.clear(); // a seek
   w.advance(40, 63);
-  expect(w.pieces).toEqual([40, 41]);
-  const one = new DeadlineWindow(source(), { minWindowBytes: 5000, startPieces: 1 });
-  one.advance(0, 63);
-  expect(one.pieces).toEqual([0]);
+  expect(w.pieces).toEqual([40]);
+  const two = new DeadlineWindow(source(), { minWindowBytes: 5000, startPieces: 2 });
+  two.advance(0, 63);
+  expect(two.pieces).toEqual([0, 1]);
   const bad = new DeadlineWindow(source(), { minWindowBytes: 5000, startPieces: 0 }); // < 1: the default
   bad.advance(0, 63);
-  expect(bad.pieces).toEqual([0, 1]);
+  expect(bad.pieces).toEqual([0]);
+  // Near the end of the range the first plan can already be the whole window: not cut short.
+  const end = new DeadlineWindow(source(), { minWindowBytes: 5000 });
+  expect(end.advance(63, 63)).toBe(false);
+  expect(end.pieces).toEqual([63]);
 });
 
 test('clear survives a source that throws (torrent removed)', () => {
