@@ -277,7 +277,7 @@ export class Downloader {
     if (r.accepted) {
       this.store.put(index, begin, data);
       const due = this.picker.pieceDeadline(index);
-      const critical = due !== undefined && due <= this.host.now();
+      const critical = this.#isDue(due);
       if (due !== undefined) this.#critical.block(index, begin, data, critical, this.store.buffer(index));
       if (r.pieceComplete) {
         void this.#verify(index);
@@ -312,6 +312,11 @@ export class Downloader {
     }
   }
 
+  /** Whether a piece with deadline `due` (undefined: none) is critical: its deadline has fallen due, a reader waits. */
+  #isDue(due: number | undefined): boolean {
+    return due !== undefined && due <= this.host.now();
+  }
+
   async #verify(i: number): Promise<void> {
     const size = this.lengths.pieceSize(i);
     this.#verifying += size;
@@ -322,15 +327,13 @@ export class Downloader {
     try {
       // A piece a reader is blocked on (its deadline has fallen due) has its write started a task later, after
       // the reader's wake-up (piece-store.ts complete).
-      const dueNow = this.picker.pieceDeadline(i);
-      ({ data, written, buffered } = await this.store.complete(i, dueNow !== undefined && dueNow <= this.host.now()));
+      ({ data, written, buffered } = await this.store.complete(i, this.#isDue(this.picker.pieceDeadline(i))));
       if (this.#closed) return;
       // A critical piece (its deadline has fallen due: a reader is blocked on it) is hashed at once, on this
       // thread where the platform can (verifyNow), else by the pool while the write runs, and is announced
       // without waiting for its write: the store serves its reads from the buffer until the write lands.
       // Read-ahead pieces whose deadline lies ahead take the ordinary path below.
-      const due = this.picker.pieceDeadline(i);
-      const critical = due !== undefined && due <= this.host.now();
+      const critical = this.#isDue(this.picker.pieceDeadline(i));
       const shared = typeof SharedArrayBuffer === 'function' && data.buffer instanceof SharedArrayBuffer;
       const keep = this.#smartBan.has(i);
       // Most of a critical piece was usually hashed while it arrived (critical-hash.ts); anything but a
