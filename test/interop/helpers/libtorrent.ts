@@ -90,9 +90,12 @@ export class LtPeer {
   readonly #waiters = new Set<{ match: (e: LtEvent) => boolean; resolve: (e: LtEvent) => void }>();
   readonly #exited: Promise<number | null>;
   #exitCode: number | null | undefined;
+  /** Started with --exit-when-done: it exits at `done` and never sends `flushed`. */
+  readonly #exitsWhenDone: boolean;
 
   constructor(args: readonly string[]) {
     this.spawnedAt = Date.now();
+    this.#exitsWhenDone = args.includes('--exit-when-done');
     this.#proc = spawn('/usr/bin/python3', [pyScript('lt_peer.py'), ...args], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.#proc.stderr.setEncoding('utf8');
     this.#proc.stderr.on('data', (s: string) => {
@@ -168,9 +171,15 @@ export class LtPeer {
     return this.waitFor<LtReady>('ready', timeoutMs);
   }
 
-  /** Awaits `done` (download finished). */
-  done(timeoutMs = 120_000): Promise<LtDone> {
-    return this.waitFor<LtDone>('done', timeoutMs);
+  /**
+   * Awaits `done` (download finished), then `flushed`: libtorrent reports a download finished once every
+   * piece passed its hash check, while its disk threads may still be writing blocks, so a test that read the
+   * files at `done` could see zeros where data is about to land.
+   */
+  async done(timeoutMs = 120_000): Promise<LtDone> {
+    const done = await this.waitFor<LtDone>('done', timeoutMs);
+    if (!this.#exitsWhenDone) await this.waitFor('flushed', 30_000);
+    return done;
   }
 
   /** Asks the peer to connect to another peer. */

@@ -28,7 +28,10 @@ stdout: JSON lines, each with "event" and "t" (wall clock, ms since the epoch):
            every loop turn, so short connections are seen too)
   tracker  {url, numPeers}                                 a tracker replied (with --tracker)
   dht      {}                                              the DHT bootstrapped (with --dht)
-  done     {bytes, seconds, firstByteSeconds, cpuSeconds, maxRSS, hashFailures}   download finished (leech)
+  done     {bytes, seconds, firstByteSeconds, cpuSeconds, maxRSS, hashFailures}   download finished (leech):
+           every piece passed its hash check; the files may still be being written
+  flushed  {}                                              after done (unless --exit-when-done): libtorrent's
+           disk cache is flushed, the files hold every piece
   error    {message, code}
   exit     {cpuSeconds, maxRSS, totalUpload, totalDownload}   on shutdown
 stdin: JSON lines {"cmd":"connect","host":H,"port":P}; closing stdin (or SIGTERM / SIGINT) stops the peer.
@@ -247,6 +250,8 @@ def main():
                 emit('tracker', url=a.url, numPeers=a.num_peers)
             elif isinstance(a, lt.dht_bootstrap_alert):
                 emit('dht')
+            elif isinstance(a, lt.cache_flushed_alert):
+                emit('flushed')
         while not COMMANDS.empty():
             cmd = COMMANDS.get()
             if cmd.get('cmd') == 'connect':
@@ -270,6 +275,9 @@ def main():
                  hashFailures=hash_failures, totalDownload=st.total_payload_download, **usage_stats())
             if args.exit_when_done:
                 break
+            # is_finished means every piece passed its hash check, not that its blocks are in the files:
+            # libtorrent's disk threads may still be writing them. 'flushed' follows once they are.
+            h.flush_cache()
         if now >= next_reconnect and not st.is_seeding:
             # libtorrent retries known peers itself; this only re-adds the ones we were told about.
             connected = {(p.ip[0], p.ip[1]) for p in h.get_peer_info()}
