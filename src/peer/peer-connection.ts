@@ -177,6 +177,11 @@ export class PeerConnection extends PeerState implements WireHandler {
     return true;
   }
 
+  /** Writes this tick's queued messages now, not at its end (requests a blocked reader waits for). */
+  flushQueued(): void {
+    this.#out.flush();
+  }
+
   /**
    * Cancels an outstanding request. A request still in this tick's batch is simply not sent; otherwise a
    * cancel goes out and a block that still arrives is delivered (late data may be useful). False when the

@@ -248,6 +248,8 @@ export class Downloader {
     if (this.#closed || this.#paused || !p.conn.amInterested || this.host.uploadMode()) return;
     const blocks = this.tracker.fill(p.id, this.host.now());
     this.#send(p, blocks);
+    // Blocks of a piece whose deadline has fallen due (a reader waits for it): on the wire at once.
+    if (blocks.length > 0 && this.#isDue(this.picker.pieceDeadline((blocks[0]! / this.#bpp) | 0))) p.conn.flushQueued();
   }
 
   #send(p: SwarmPeer, blocks: readonly number[]): void {

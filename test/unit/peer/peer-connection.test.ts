@@ -226,6 +226,28 @@ describe('downloads', () => {
     expect(() => a.request(0, 32768 - 100, 16384)).toThrow(/outside the torrent/);
   });
 
+  it('flushQueued writes the requests queued so far at once, not at the end of the tick', async () => {
+    const A = new TestOwner();
+    const B = new TestOwner({ have: 'all' });
+    const { a, b, sa } = await connectedPair(A, B);
+    keep(a, b);
+    a.interested();
+    b.unchoke();
+    await until(() => !a.peerChoking);
+    const writes = countWrites(sa);
+    a.request(0, 0, 16384);
+    a.request(1, 0, 16384);
+    expect(writes()).toBe(0); // batched for the end of the tick
+    a.flushQueued();
+    expect(writes()).toBe(1); // both requests, one write, synchronously
+    a.request(2, 0, 16384);
+    a.flushQueued();
+    a.flushQueued(); // nothing queued: no empty write
+    expect(writes()).toBe(2);
+    await until(() => A.blocks.length === 3);
+    expect(writes()).toBe(2); // the end-of-tick flush found nothing left
+  });
+
   it('a cancel in the same tick removes the request; a later cancel is sent and rejected (fast)', async () => {
     const A = new TestOwner();
     const { peer, remote } = await scriptedConnected(A);

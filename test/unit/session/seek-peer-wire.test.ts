@@ -9,7 +9,7 @@ import { Session } from '../../../src/session/session.js';
 import { alertCategory } from '../../../src/session/alert-category.js';
 import type { SettingsPack } from '../../../src/session/settings.js';
 import { MemoryNetwork, createMemoryTransport } from '../../../transports/memory/index.js';
-import type { PeerStream } from '../../../src/interfaces/transport.js';
+import type { PeerStream, Transport } from '../../../src/interfaces/transport.js';
 import { createMemoryStorage } from '../../../storage-adapters/memory/index.js';
 import { ScriptedPeer } from '../../helpers/scripted-peer.js';
 import { bytes, makeTorrent, torrentBytes } from './helpers.js';
@@ -64,13 +64,24 @@ const interest = (p: ScriptedPeer): string | undefined => p.messages.filter((m) 
  * A leech session connected to a scripted seed (holding back `hold` pieces), its torrent wanting nothing
  * but what the reader asks for, as a streaming player sets it up.
  */
-async function streamingLeech(hold: ReadonlySet<number>, settings: Partial<SettingsPack> = {}) {
+async function streamingLeech(hold: ReadonlySet<number>, settings: Partial<SettingsPack> = {}, tap?: (s: PeerStream) => void) {
   const net = new MemoryNetwork();
   const ti = await makeTorrent(files, 'v1', PIECE);
   const seedPeer = await scriptedSeed(net, ti, hold);
+  const base = createMemoryTransport(net);
+  const transport: Transport = tap === undefined ? base : {
+    name: base.name,
+    canDial: (a) => base.canDial(a),
+    dial: async (a, o) => {
+      const stream = await base.dial(a, o);
+      tap(stream);
+      return stream;
+    },
+    close: () => base.close(),
+  };
   const s = new Session({
     storage: createMemoryStorage(),
-    transports: [createMemoryTransport(net)],
+    transports: [transport],
     settings: { alertMask: alertCategory.all, listenInterfaces: '0.0.0.0:0', ...settings },
   });
   sessions.push(s);
@@ -116,6 +127,31 @@ describe('a seeking stream on the wire', () => {
     expect(Date.now() - reset2).toBeGreaterThanOrEqual(550);
     expect(reset2 - reset).toBeGreaterThan(0);
     expect(p.ofType('request').every((r) => r.index === 2 || r.index === 5)).toBe(true);
+  });
+
+  test('the requests of a deadline piece that is due are on the stream before setPieceDeadline returns', async () => {
+    const writes: Uint8Array[] = [];
+    const tap = (stream: PeerStream): void => {
+      const write = stream.write.bind(stream);
+      stream.write = (d) => {
+        writes.push(d.slice());
+        return write(d);
+      };
+    };
+    const { h, p } = await streamingLeech(new Set(), { deadlineInterestLinger: 5000, tickInterval: 50 }, tap);
+    h.setPieceDeadline(2, 0); // the first one also waits for the seed's unchoke
+    await p.until(() => p.ofType('request').some((r) => r.index === 2), 5000, 'requests for piece 2');
+    for (let i = 0; i < 200 && !h.havePiece(2); i++) await new Promise((r) => setTimeout(r, 10));
+    const before = writes.length;
+    h.setPieceDeadline(5, 0); // unchoked and interested: the requests can go at once
+    const sent = writes.slice(before);
+    expect(sent.length).toBeGreaterThan(0); // written synchronously, not at the end of the tick
+    const requested: number[] = [];
+    for (const w of sent) {
+      const dv = new DataView(w.buffer, w.byteOffset, w.byteLength);
+      for (let at = 0; at + 5 <= w.length; at += 4 + dv.getUint32(at)) if (w[at + 4] === 6) requested.push(dv.getUint32(at + 5));
+    }
+    expect(requested).toEqual([5]); // PIECE is one block: one request, for piece 5
   });
 
   test('deadlineInterestLinger 0: interest ends at once when nothing is wanted', async () => {
