@@ -104,8 +104,10 @@ test('npm start demo: plays the sample over WebRTC while downloading, seeks, see
     const dump = async (p: Page): Promise<string> => p.evaluate(() => JSON.stringify({
       rows: [...document.querySelectorAll('#torrent-rows tr')].map((tr) => tr.textContent),
       log: [...document.querySelectorAll('#log li')].map((li) => li.textContent),
+      torrents: (globalThis as unknown as { swarmkitDemo: { session: { getTorrents(): Array<{ name(): string; status(): { state: string; numPeers: number; hasMetadata: boolean }; trackers(): unknown[] }> } } }).swarmkitDemo.session.getTorrents()
+        .map((h) => ({ name: h.name(), state: h.status().state, peers: h.status().numPeers, meta: h.status().hasMetadata, trackers: h.trackers() })),
     }));
-    throw new Error(`tab2 did not finish: tab1 ${await dump(page)} tab2 ${await dump(tab2)}`, { cause: err });
+    throw new Error(`tab2 did not finish: pageErrors ${JSON.stringify(pageErrors)} tab1 ${await dump(page)} tab2 ${await dump(tab2)}`, { cause: err });
   });
   const got = await tab2.evaluate(async () => {
     const s = (globalThis as unknown as { swarmkitDemo: { session: { getTorrents(): Array<{ torrentFile(): { pieceCount: number } | undefined; readPiece(i: number): Promise<Uint8Array> }> } } }).swarmkitDemo.session;
