@@ -116,3 +116,38 @@ export class JsonLinesProcess {
     }
   }
 }
+
+/**
+ * Machine-wide UDP receive counters (IPv4 + IPv6, from /proc/net/snmp and /proc/net/snmp6): datagrams
+ * delivered to sockets and datagrams the kernel dropped because the receiving socket's buffer was full.
+ * Undefined where /proc/net is absent (not Linux).
+ */
+export interface UdpCounters {
+  readonly received: number;
+  readonly bufferDrops: number;
+}
+
+export function udpCounters(): UdpCounters | undefined {
+  try {
+    const v4 = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp: '));
+    const names = v4[0]?.split(/\s+/) ?? [];
+    const values = v4[1]?.split(/\s+/) ?? [];
+    const field4 = (name: string): number => Number(values[names.indexOf(name)] ?? 0);
+    const v6 = readFileSync('/proc/net/snmp6', 'utf8');
+    const field6 = (name: string): number => Number(new RegExp(`^${name}\\s+(\\d+)$`, 'm').exec(v6)?.[1] ?? 0);
+    return {
+      received: field4('InDatagrams') + field6('Udp6InDatagrams'),
+      bufferDrops: field4('RcvbufErrors') + field6('Udp6RcvbufErrors'),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Share (0..1) of the datagrams that arrived between two readings that were dropped at a full buffer. */
+export function udpLoss(before: UdpCounters | undefined, after: UdpCounters | undefined): number | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  const drops = after.bufferDrops - before.bufferDrops;
+  const total = after.received - before.received + drops;
+  return total > 0 ? drops / total : 0;
+}
