@@ -201,7 +201,8 @@ describe('state transitions', () => {
 });
 
 describe('downloads', () => {
-  it('requests go out batched per tick; blocks reach the owner; rates and counters move', async () => {
+  /** `a` interested in and unchoked by `b`, a seed. */
+  async function unchokedPair() {
     const A = new TestOwner();
     const B = new TestOwner({ have: 'all' });
     const { a, b, sa } = await connectedPair(A, B);
@@ -209,6 +210,11 @@ describe('downloads', () => {
     a.interested();
     b.unchoke();
     await until(() => !a.peerChoking);
+    return { A, B, a, b, sa };
+  }
+
+  it('requests go out batched per tick; blocks reach the owner; rates and counters move', async () => {
+    const { A, B, a, b, sa } = await unchokedPair();
     const writes = countWrites(sa);
     for (let k = 0; k < 8; k++) expect(a.request(k, 0, 16384)).toBe(true);
     expect(a.request(0, 0, 16384)).toBe(false); // already outstanding
@@ -227,13 +233,7 @@ describe('downloads', () => {
   });
 
   it('flushQueued writes the requests queued so far at once, not at the end of the tick', async () => {
-    const A = new TestOwner();
-    const B = new TestOwner({ have: 'all' });
-    const { a, b, sa } = await connectedPair(A, B);
-    keep(a, b);
-    a.interested();
-    b.unchoke();
-    await until(() => !a.peerChoking);
+    const { A, a, sa } = await unchokedPair();
     const writes = countWrites(sa);
     a.request(0, 0, 16384);
     a.request(1, 0, 16384);
