@@ -118,15 +118,15 @@ export class JsonLinesProcess {
 }
 
 /**
- * Machine-wide UDP receive counters (IPv4 + IPv6, from /proc/net/snmp and /proc/net/snmp6): datagrams
- * delivered to sockets and datagrams the kernel dropped because the receiving socket's buffer was full.
- * Undefined where /proc/net is absent (not Linux).
+ * Machine-wide UDP receive counters (IPv4 + IPv6): datagrams delivered to sockets and datagrams the kernel
+ * dropped because the receiving socket's buffer was full.
  */
 export interface UdpCounters {
   readonly received: number;
   readonly bufferDrops: number;
 }
 
+/** Reads {@link UdpCounters} from /proc/net/snmp and /proc/net/snmp6; undefined where they are absent (not Linux). */
 export function udpCounters(): UdpCounters | undefined {
   try {
     const v4 = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp: '));
