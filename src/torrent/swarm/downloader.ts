@@ -249,7 +249,7 @@ export class Downloader {
     const blocks = this.tracker.fill(p.id, this.host.now());
     this.#send(p, blocks);
     // Blocks of a piece whose deadline has fallen due (a reader waits for it): on the wire at once.
-    if (blocks.length > 0 && this.#isDue(this.picker.pieceDeadline((blocks[0]! / this.#bpp) | 0))) p.conn.flushQueued();
+    if (blocks.length > 0 && this.#pieceIsDue((blocks[0]! / this.#bpp) | 0)) p.conn.flushQueued();
   }
 
   #send(p: SwarmPeer, blocks: readonly number[]): void {
@@ -319,6 +319,11 @@ export class Downloader {
     return due !== undefined && due <= this.host.now();
   }
 
+  /** {@link #isDue} for piece `i`'s current deadline. */
+  #pieceIsDue(i: number): boolean {
+    return this.#isDue(this.picker.pieceDeadline(i));
+  }
+
   async #verify(i: number): Promise<void> {
     const size = this.lengths.pieceSize(i);
     this.#verifying += size;
@@ -329,13 +334,13 @@ export class Downloader {
     try {
       // A piece a reader is blocked on (its deadline has fallen due) has its write started a task later, after
       // the reader's wake-up (piece-store.ts complete).
-      ({ data, written, buffered } = await this.store.complete(i, this.#isDue(this.picker.pieceDeadline(i))));
+      ({ data, written, buffered } = await this.store.complete(i, this.#pieceIsDue(i)));
       if (this.#closed) return;
       // A critical piece (its deadline has fallen due: a reader is blocked on it) is hashed at once, on this
       // thread where the platform can (verifyNow), else by the pool while the write runs, and is announced
       // without waiting for its write: the store serves its reads from the buffer until the write lands.
       // Read-ahead pieces whose deadline lies ahead take the ordinary path below.
-      const critical = this.#isDue(this.picker.pieceDeadline(i));
+      const critical = this.#pieceIsDue(i);
       const shared = typeof SharedArrayBuffer === 'function' && data.buffer instanceof SharedArrayBuffer;
       const keep = this.#smartBan.has(i);
       // Most of a critical piece was usually hashed while it arrived (critical-hash.ts); anything but a
